@@ -1,0 +1,1 @@
+"""Platform adapters, wiring, the scheduler ticker and the ``shangliang`` command line."""

@@ -1,0 +1,55 @@
+"""The one place that wires the parts together: engine, migrations, directory, dispatcher."""
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+
+from sqlalchemy import Engine
+from sqlalchemy.orm import Session, sessionmaker
+
+from handlers import digest, directory, jobs
+from handlers.classify import Classifier
+from handlers.clock import Clock, SystemClock
+from handlers.dispatch import Dispatcher
+from storage import migrate
+from storage.db import make_engine, redact_url, session_factory
+
+from .config import AppConfig
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class App:
+    config: AppConfig
+    engine: Engine
+    sessions: sessionmaker[Session]
+    classifier: Classifier
+    clock: Clock
+    dispatcher: Dispatcher
+
+    def run_due(self) -> int:
+        """Run the scheduled work due now (poll closes, surveys, reminders, digests)."""
+        return jobs.run_due(self.sessions, self.config.settings, self.classifier, self.clock.now())
+
+    def close(self) -> None:
+        self.engine.dispose()
+
+
+def bootstrap(config: AppConfig, *, clock: Clock | None = None, database_url: str | None = None,
+              platforms: tuple[str, ...] = ("replay",), engine: Engine | None = None) -> App:
+    """Connect, migrate, load the lexicon, write the directory and schedule the digest."""
+    clock = clock or SystemClock()
+    if engine is None:
+        url = database_url or config.database_url
+        log.info("database %s", redact_url(url))
+        engine = make_engine(url)
+    migrate.upgrade(engine)
+    sessions = session_factory(engine)
+    classifier = Classifier.from_file(config.lexicon)
+    with sessions() as session:
+        directory.sync(session, config.directory, clock.now(), platforms)
+        digest.ensure_scheduled(session, config.settings, clock.now())
+        session.commit()
+    dispatcher = Dispatcher(sessions, config.settings, classifier, clock)
+    return App(config, engine, sessions, classifier, clock, dispatcher)

@@ -1,0 +1,129 @@
+"""The ``shangliang`` command line: replay, export, migrate."""
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+import tempfile
+from pathlib import Path
+
+from sqlalchemy import inspect, text
+
+from handlers import ledger
+from handlers.clock import SimulatedClock
+from storage.db import make_engine
+from storage.models import Base
+
+from . import export
+from .bootstrap import bootstrap
+from .config import ConfigError, load
+from .replay import Replay, ReplayError, load_events, render_json, render_transcript
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = _parser()
+    args = parser.parse_args(argv)
+    logging.basicConfig(level=logging.INFO if args.verbose else logging.WARNING,
+                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    try:
+        return args.func(args)
+    except (ConfigError, ReplayError) as exc:
+        print(f"shangliang: {exc}", file=sys.stderr)
+        return 2
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="shangliang", description="有事好商量 — consultation bot")
+    parser.add_argument("-v", "--verbose", action="store_true", help="log what happens (to stderr)")
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    replay = sub.add_parser("replay", help="replay a scripted conversation on a simulated clock")
+    replay.add_argument("scenario", help="JSON Lines file of events")
+    replay.add_argument("--config", help="TOML config with grids, chats and people")
+    replay.add_argument("--json", action="store_true", help="one JSON object per outgoing message")
+    replay.add_argument("--database", help="database URL (default: a fresh temporary SQLite file)")
+    replay.add_argument("--reset", action="store_true", help="empty the --database first")
+    replay.add_argument("--ledger", choices=("json", "csv"), help="print the ledger after the transcript")
+    replay.set_defaults(func=_replay)
+
+    exp = sub.add_parser("export", help="write the ledger (台账) of every concern")
+    exp.add_argument("--format", choices=("json", "csv"), default="json")
+    exp.add_argument("--config", help="TOML config (for the database URL and time zone)")
+    exp.add_argument("--database", help="database URL (overrides the config)")
+    exp.add_argument("--output", help="file to write (default: standard output)")
+    exp.add_argument("--hide-reporters", action="store_true", help="leave every reporter's identity out")
+    exp.set_defaults(func=_export)
+
+    mig = sub.add_parser("migrate", help="create or upgrade the database schema")
+    mig.add_argument("--config")
+    mig.add_argument("--database")
+    mig.set_defaults(func=_migrate)
+    return parser
+
+
+def _replay(args: argparse.Namespace) -> int:
+    config = load(args.config)
+    events = load_events(args.scenario)
+    if not events:
+        raise ReplayError(f"{args.scenario}: no events")
+    with tempfile.TemporaryDirectory(prefix="shangliang-replay-") as tmp:
+        url = args.database or f"sqlite:///{Path(tmp) / 'replay.db'}"
+        engine = make_engine(url)
+        _prepare_empty(engine, args.reset)
+        app = bootstrap(config, clock=SimulatedClock(events[0]["_at"]), engine=engine)
+        try:
+            sent = Replay(app).run(events)
+            print(render_json(sent) if args.json else render_transcript(sent))
+            if args.ledger:
+                with app.sessions() as session:
+                    rows = ledger.rows(session, config.settings.zone)
+                print()
+                print(export.to_json(rows) if args.ledger == "json" else export.to_csv(rows), end="")
+        finally:
+            app.close()
+    return 0
+
+
+def _prepare_empty(engine, reset: bool) -> None:
+    """A replay numbers concerns from #1, so it needs an empty database."""
+    names = set(inspect(engine).get_table_names())
+    if not names & set(Base.metadata.tables):
+        return
+    if not reset:
+        raise ReplayError("the replay database already holds data; pass --reset to empty it first")
+    Base.metadata.drop_all(engine)
+    with engine.begin() as connection:
+        connection.execute(text("DROP TABLE IF EXISTS alembic_version"))
+
+
+def _export(args: argparse.Namespace) -> int:
+    config = load(args.config)
+    engine = make_engine(args.database or config.database_url)
+    try:
+        app = bootstrap(config, engine=engine)
+        with app.sessions() as session:
+            rows = ledger.rows(session, config.settings.zone, hide_reporters=args.hide_reporters)
+        body = export.to_json(rows) + "\n" if args.format == "json" else export.to_csv(rows)
+        if args.output:
+            Path(args.output).write_text(body, "utf-8")
+        else:
+            sys.stdout.write(body)
+    finally:
+        engine.dispose()
+    return 0
+
+
+def _migrate(args: argparse.Namespace) -> int:
+    from storage import migrate
+    config = load(args.config)
+    engine = make_engine(args.database or config.database_url)
+    try:
+        migrate.upgrade(engine)
+    finally:
+        engine.dispose()
+    print("schema is up to date")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

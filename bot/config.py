@@ -1,0 +1,138 @@
+"""One configuration object, loaded and checked once at start-up from TOML and the environment.
+
+Secrets never live in the file: the database URL may come from ``SHANGLIANG_DATABASE_URL``
+and platform tokens only from the environment.
+"""
+from __future__ import annotations
+
+import os
+import re
+import tomllib
+from dataclasses import dataclass, field, replace
+from datetime import time, timedelta
+from pathlib import Path
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from handlers.directory import CHAT_KINDS, ROLES, ChatEntry, Directory, GridEntry, PersonEntry
+from handlers.settings import SIZES, Settings, Sla
+from storage.db import DEFAULT_URL
+
+_DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(m|h|d|w)\s*$")
+_SECONDS = {"m": 60, "h": 3600, "d": 86400, "w": 604800}
+PLATFORM_KEYS = ("telegram", "wechat")
+
+
+class ConfigError(ValueError):
+    """The configuration is wrong; the message says where and how."""
+
+
+@dataclass(frozen=True)
+class AppConfig:
+    database_url: str = DEFAULT_URL
+    settings: Settings = field(default_factory=Settings)
+    directory: Directory = field(default_factory=Directory)
+    lexicon: Path | None = None
+    source: str = "(defaults)"
+
+
+def duration(value: str, where: str) -> timedelta:
+    match = _DURATION.match(str(value))
+    if not match:
+        raise ConfigError(f"{where}: {value!r} is not a duration like 30m, 24h, 3d or 1w")
+    return timedelta(seconds=float(match.group(1)) * _SECONDS[match.group(2)])
+
+
+def load(path: str | Path | None = None, environ: dict[str, str] | None = None) -> AppConfig:
+    """Read ``path`` (or use defaults) and the environment; raise ``ConfigError`` on mistakes."""
+    env = os.environ if environ is None else environ
+    data: dict = {}
+    if path is not None:
+        try:
+            data = tomllib.loads(Path(path).read_text("utf-8"))
+        except FileNotFoundError:
+            raise ConfigError(f"config file {path} not found") from None
+        except tomllib.TOMLDecodeError as exc:
+            raise ConfigError(f"{path}: {exc}") from None
+    url = env.get("SHANGLIANG_DATABASE_URL") or data.get("database", {}).get("url") or DEFAULT_URL
+    lexicon = data.get("intake", {}).get("lexicon")
+    base = Path(path).parent if path else Path.cwd()
+    return AppConfig(database_url=url, settings=_settings(data), directory=_directory(data),
+                     lexicon=(base / lexicon) if lexicon else None, source=str(path or "(defaults)"))
+
+
+def _settings(data: dict) -> Settings:
+    c = data.get("community", {})
+    d = data.get("deadlines", {})
+    s = data.get("survey", {})
+    settings = Settings()
+    try:
+        ZoneInfo(c.get("timezone", settings.timezone))
+    except (ZoneInfoNotFoundError, ValueError):
+        raise ConfigError(f"community.timezone: unknown time zone {c.get('timezone')!r}") from None
+    share = float(c.get("quorum_share", settings.quorum_share))
+    if not 0 < share <= 1:
+        raise ConfigError("community.quorum_share must be above 0 and at most 1")
+    try:
+        hour, minute = (int(x) for x in str(c.get("digest_time", "08:30")).split(":"))
+        digest_time = time(hour, minute)
+    except ValueError:
+        raise ConfigError("community.digest_time must look like 08:30") from None
+    sla = dict(settings.sla)
+    for size in SIZES:
+        sla[size] = Sla(duration(d.get("response", {}).get(size, _fmt(sla[size].response)), f"deadlines.response.{size}"),
+                        duration(d.get("resolution", {}).get(size, _fmt(sla[size].resolution)),
+                                 f"deadlines.resolution.{size}"))
+    return replace(
+        settings,
+        timezone=c.get("timezone", settings.timezone),
+        language=c.get("language", settings.language),
+        report_tags=tuple(c.get("report_tags", settings.report_tags)),
+        quorum_share=share,
+        poll_options=tuple(c.get("poll_options", settings.poll_options)),
+        digest_time=digest_time,
+        digest_when_quiet=bool(c.get("digest_when_quiet", settings.digest_when_quiet)),
+        poll_duration=_per_size(d.get("poll", {}), settings.poll_duration, "deadlines.poll"),
+        poll_reminder_before=_per_size(d.get("poll_reminder", {}), settings.poll_reminder_before,
+                                       "deadlines.poll_reminder"),
+        survey_delay=duration(s.get("delay", _fmt(settings.survey_delay)), "survey.delay"),
+        survey_reminder_after=duration(s.get("reminder_after", _fmt(settings.survey_reminder_after)),
+                                       "survey.reminder_after"),
+        survey_open_for=duration(s.get("open_for", _fmt(settings.survey_open_for)), "survey.open_for"),
+        sla=sla,
+    )
+
+
+def _per_size(table: dict, default: dict[str, timedelta], where: str) -> dict[str, timedelta]:
+    unknown = set(table) - set(SIZES)
+    if unknown:
+        raise ConfigError(f"{where}: unknown size {sorted(unknown)} (use small, big, urgent)")
+    return {size: duration(table[size], f"{where}.{size}") if size in table else default[size] for size in SIZES}
+
+
+def _fmt(delta: timedelta) -> str:
+    return f"{int(delta.total_seconds() // 60)}m"
+
+
+def _directory(data: dict) -> Directory:
+    grids = tuple(GridEntry(g["key"], g.get("name", g["key"])) for g in data.get("grids", []))
+    keys = {g.key for g in grids}
+    chats = []
+    for i, c in enumerate(data.get("chats", [])):
+        where = f"chats[{i}]"
+        if c.get("kind") not in CHAT_KINDS:
+            raise ConfigError(f"{where}.kind must be one of {', '.join(CHAT_KINDS)}")
+        if c.get("kind") == "grid" and c.get("grid") not in keys:
+            raise ConfigError(f"{where}: a grid chat needs grid = one of {sorted(keys)}")
+        chats.append(ChatEntry(key=c["key"], kind=c["kind"], grid=c.get("grid"), title=c.get("title", ""),
+                               ids={p: str(c[p]) for p in PLATFORM_KEYS if p in c}))
+    people = []
+    for i, p in enumerate(data.get("people", [])):
+        roles = tuple(p.get("roles", ["resident"]))
+        if not set(roles) <= set(ROLES):
+            raise ConfigError(f"people[{i}].roles: use {', '.join(ROLES)}")
+        if p.get("grid") is not None and p["grid"] not in keys:
+            raise ConfigError(f"people[{i}].grid: no grid {p['grid']!r}")
+        people.append(PersonEntry(handle=p["handle"], name=p.get("name", p["handle"]), roles=roles,
+                                  grid=p.get("grid"), language=p.get("language", "zh"),
+                                  ids={k: str(p[k]) for k in PLATFORM_KEYS if k in p}))
+    return Directory(grids=grids, chats=tuple(chats), people=tuple(people))

@@ -1,0 +1,56 @@
+"""Small helpers shared by the command handlers: finding the concern, moving its state."""
+from __future__ import annotations
+
+from storage import queries
+from storage.models import Concern
+
+from .commands import split_number
+from .context import Context, Word
+from .lifecycle import RULES, Refused, Role, check
+
+
+def load(ctx: Context, args: str, example: str) -> tuple[Concern, str]:
+    """The concern named at the start of ``args`` and the rest of the text."""
+    number, rest = split_number(args)
+    if number is None:
+        raise Refused("refused.need_number", example=example)
+    concern = queries.concern(ctx.session, number)
+    if concern is None:
+        raise Refused("refused.no_such", number=number)
+    return concern, rest
+
+
+def require(ctx: Context, concern: Concern, action: str) -> str:
+    """Check ``action`` against the state machine and the actor's role; return the target state."""
+    try:
+        return check(action, concern.state, ctx.role)
+    except Refused as refusal:
+        raise _explained(refusal, concern, action) from None
+
+
+def move(ctx: Context, concern: Concern, action: str, **detail: object) -> None:
+    """Apply ``action``: check it, change the state, stamp the time and write the audit line."""
+    target = require(ctx, concern, action)
+    before = concern.state
+    concern.state = target
+    concern.updated_at = ctx.now
+    ctx.audit(concern, action, before, target, **detail)
+
+
+def require_role(ctx: Context, role: Role, action: str) -> None:
+    if ctx.role < role:
+        raise Refused("refused.role", action_name=Word("action", action), role_name=Word("role", role.name.lower()))
+
+
+def need_text(text: str, example: str) -> str:
+    if not text.strip():
+        raise Refused("refused.need_text", example=example)
+    return text.strip()
+
+
+def _explained(refusal: Refused, concern: Concern, action: str) -> Refused:
+    if refusal.key == "refused.role":
+        return Refused("refused.role", action_name=Word("action", action),
+                       role_name=Word("role", RULES[action].role.name.lower()))
+    return Refused("refused.state", number=concern.id, state_name=Word("state", concern.state),
+                   action_name=Word("action", action))

@@ -1,0 +1,150 @@
+"""What every handler receives: the session, the actor, the clock, and ways to speak.
+
+Handlers never send. ``reply``/``inform``/``to_*`` write outbox rows in the handler's own
+transaction, rendered in each recipient's language; group-bound text is masked and never
+names an anonymous reporter.
+"""
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Iterable
+
+from sqlalchemy.orm import Session
+
+from storage import outbox, queries
+from storage.models import AuditEntry, Chat, Concern, Person
+
+from .classify import Classifier
+from .lifecycle import Role
+from .messages import Incoming
+from .privacy import summary
+from .settings import Settings
+from .texts import t, word
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class Word:
+    """A value rendered in the recipient's language (a state, size, rating or role name)."""
+
+    group: str
+    value: str
+
+
+def render(lang: str | None, key: str, **params: object) -> str:
+    return t(lang, key, **{k: word(lang, v.group, v.value) if isinstance(v, Word) else v
+                          for k, v in params.items()})
+
+
+def concern_params(c: Concern) -> dict[str, object]:
+    """The placeholders every concern text may use; ``summary`` is masked for groups."""
+    return dict(number=c.id, category=c.category, grid=c.grid.name, summary=summary(c.text),
+                size=Word("size", c.size), state=Word("state", c.state))
+
+
+def format_local(at: datetime, settings: Settings) -> str:
+    return at.astimezone(settings.zone).strftime("%Y-%m-%d %H:%M")
+
+
+@dataclass
+class Context:
+    session: Session
+    settings: Settings
+    classifier: Classifier
+    now: datetime
+    actor: Person | None = None
+    role: Role = Role.SYSTEM
+    chat: Chat | None = None
+    incoming: Incoming | None = None
+    replies: list[str] = field(default_factory=list)
+
+    @property
+    def lang(self) -> str:
+        if self.actor is not None:
+            return self.actor.language
+        return self.settings.language
+
+    def local(self, at: datetime) -> str:
+        return format_local(at, self.settings)
+
+    # --- speaking -------------------------------------------------------------------
+    def reply(self, key: str, *, concern: Concern | None = None, buttons: Iterable = (), **params: object) -> None:
+        """Answer the sender where they wrote, quoting their message."""
+        text = render(self.lang, key, **params)
+        self.replies.append(text)
+        if self.chat is None:
+            return
+        outbox.enqueue(self.session, kind=f"reply:{key}", text=text, now=self.now, platform=self.chat.platform,
+                       chat_id=self.chat.id,
+                       concern_id=concern.id if concern else None, buttons=list(buttons),
+                       reply_to_external_id=self.incoming.message_id if self.incoming else None)
+
+    def reply_text(self, text: str, *, concern: Concern | None = None) -> None:
+        """Answer the sender with text already rendered (multi-line views)."""
+        self.replies.append(text)
+        if self.chat is not None:
+            outbox.enqueue(self.session, kind="reply:view", text=text, now=self.now, platform=self.chat.platform,
+                           chat_id=self.chat.id,
+                           concern_id=concern.id if concern else None,
+                           reply_to_external_id=self.incoming.message_id if self.incoming else None)
+
+    def to_chat(self, chat: Chat, key: str, *, concern: Concern | None = None, buttons: Iterable = (),
+                dedupe_key: str | None = None, **params: object) -> None:
+        outbox.enqueue(self.session, kind=key, text=render(self.settings.language, key, **params), now=self.now,
+                       platform=chat.platform, chat_id=chat.id, concern_id=concern.id if concern else None, buttons=list(buttons),
+                       dedupe_key=dedupe_key)
+
+    def to_person(self, person: Person, key: str, *, concern: Concern | None = None, buttons: Iterable = (),
+                  dedupe_key: str | None = None, **params: object) -> None:
+        platform = queries.reach_platform(self.session, person.id)
+        if platform is None:
+            log.warning("person %s has no platform identity; %s not sent", person.id, key)
+            return
+        outbox.enqueue(self.session, kind=key, text=render(person.language, key, **params), now=self.now,
+                       platform=platform, person_id=person.id, concern_id=concern.id if concern else None, buttons=list(buttons),
+                       dedupe_key=dedupe_key)
+
+    def to_grid(self, concern: Concern, key: str, *, skip_chat: bool = True, **params: object) -> None:
+        """Post to the concern's grid group(s), except the chat the actor is already in."""
+        for chat in queries.chats_of_kind(self.session, "grid", concern.grid_id):
+            if skip_chat and self.chat is not None and chat.id == self.chat.id:
+                continue
+            self.to_chat(chat, key, concern=concern, **params)
+
+    def to_committee(self, key: str, *, concern: Concern | None = None, skip_chat: bool = True,
+                     buttons: Iterable = (), **params: object) -> None:
+        for chat in queries.chats_of_kind(self.session, "committee"):
+            if skip_chat and self.chat is not None and chat.id == self.chat.id:
+                continue
+            self.to_chat(chat, key, concern=concern, buttons=buttons, **params)
+
+    def to_coordinators(self, key: str, *, concern: Concern | None = None, **params: object) -> None:
+        """The coordinators' group if there is one, otherwise each coordinator privately."""
+        chats = queries.chats_of_kind(self.session, "coordinators")
+        for chat in chats:
+            self.to_chat(chat, key, concern=concern, **params)
+        if not chats:
+            for person in queries.people_with_roles(self.session, ("coordinator",)):
+                self.to_person(person, key, concern=concern, **params)
+
+    def inform(self, concern: Concern, key: str, **params: object) -> None:
+        """全面反馈: the grid group, the reporter privately and every follower privately.
+
+        The actor (who already has a reply) is not told twice.
+        """
+        self.to_grid(concern, key, **params)
+        told = {self.actor.id} if self.actor is not None and self.replies else set()
+        for person in [concern.reporter, *queries.followers(self.session, concern.id)]:
+            if person.id not in told:
+                told.add(person.id)
+                self.to_person(person, key, concern=concern, **params)
+
+    # --- record keeping -------------------------------------------------------------
+    def audit(self, concern: Concern | None, action: str, from_state: str | None = None,
+              to_state: str | None = None, **detail: object) -> None:
+        self.session.add(AuditEntry(concern_id=concern.id if concern else None,
+                                    actor_id=self.actor.id if self.actor else None, action=action,
+                                    from_state=from_state, to_state=to_state, detail=dict(detail), at=self.now))

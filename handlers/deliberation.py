@@ -1,0 +1,214 @@
+"""请邻议事 / 协商: committee polls on a concern, votes, closing, and the decided plan (方案)."""
+from __future__ import annotations
+
+import math
+import re
+from collections import Counter
+
+from sqlalchemy import delete
+
+from storage import queries, schedule
+from storage.models import Concern, Deliberation, Option, Outcome, ScheduledJob, Vote
+
+from .common import load, move, need_text, require, require_role
+from .context import Context, render
+from .lifecycle import Refused, Role
+from .timeparse import find_deadline
+
+_OPTION_SPLIT = re.compile(r"\s*[/／|｜]\s*")
+
+
+def deliberate(ctx: Context, args: str) -> None:
+    """``/deliberate 12 [question] [opt1/opt2/…] [48h | 2026-03-05 18:00] [多选]``."""
+    concern, rest = load(ctx, args, "/deliberate 12 同意/反对/再议 48h")
+    require(ctx, concern, "deliberate")
+    closes_at, rest, named = find_deadline(rest, ctx.now, ctx.settings.zone)
+    if named and closes_at is None:
+        raise Refused("refused.bad_deadline", value=named)
+    closes_at = closes_at or ctx.now + ctx.settings.poll_duration[concern.size]
+    if closes_at <= ctx.now:
+        raise Refused("refused.deadline_past")
+    multiple = any(w in rest for w in ("多选", "multiple"))
+    rest = rest.replace("多选", " ").replace("multiple", " ").strip()
+    question, options = _question_and_options(rest, ctx)
+    electorate = len(queries.people_with_roles(ctx.session, queries.COMMITTEE_ROLES))
+    poll = Deliberation(concern_id=concern.id, opened_by_id=ctx.actor.id, question=question, multiple=multiple,
+                        quorum_share=ctx.settings.quorum_share, electorate=electorate, state="open",
+                        opened_at=ctx.now, closes_at=closes_at,
+                        options=[Option(position=i + 1, text=o) for i, o in enumerate(options)])
+    ctx.session.add(poll)
+    move(ctx, concern, "deliberate")
+    ctx.session.flush()
+    schedule.schedule(ctx.session, kind="poll_close", due_at=closes_at, dedupe_key=f"poll_close:{poll.id}",
+                      now=ctx.now, concern_id=concern.id, payload={"deliberation": poll.id})
+    remind_at = closes_at - ctx.settings.poll_reminder_before[concern.size]
+    if remind_at > ctx.now:
+        schedule.schedule(ctx.session, kind="poll_reminder", due_at=remind_at, now=ctx.now,
+                          dedupe_key=f"poll_reminder:{poll.id}", concern_id=concern.id,
+                          payload={"deliberation": poll.id})
+    card = dict(number=concern.id, question=question, options=_numbered(poll), deadline=ctx.local(closes_at),
+                quorum=quorum(poll), electorate=electorate,
+                multiple_hint=_multiple_hint(ctx, concern.id) if multiple else "")
+    buttons = [[{"label": f"{o.position}. {o.text}", "command": f"/vote {concern.id} {o.position}"}] for o in poll.options]
+    ctx.to_committee("deliberate.card", concern=concern, skip_chat=False, buttons=buttons, **card)
+    if ctx.chat is None or ctx.chat.kind != "committee":
+        ctx.reply("deliberate.card", concern=concern, **card)
+    ctx.inform(concern, "deliberate.inform", number=concern.id, deadline=ctx.local(closes_at))
+
+
+def vote(ctx: Context, args: str) -> None:
+    """``/vote 12 2`` (or ``1,3`` on a multiple-choice poll); changeable until the deadline."""
+    concern, rest = load(ctx, args, "/vote 12 1")
+    require_role(ctx, Role.MEMBER, "vote")
+    poll = queries.latest_deliberation(ctx.session, concern.id)
+    if poll is None:
+        raise Refused("refused.no_poll", number=concern.id)
+    if poll.state != "open" or ctx.now >= poll.closes_at:
+        raise Refused("refused.poll_closed", number=concern.id, deadline=ctx.local(poll.closes_at))
+    chosen = _chosen_options(poll, rest, concern.id)
+    if len(chosen) > 1 and not poll.multiple:
+        raise Refused("refused.one_option")
+    changed = ctx.session.execute(delete(Vote).where(
+        Vote.deliberation_id == poll.id, Vote.person_id == ctx.actor.id)).rowcount > 0
+    for option in chosen:
+        ctx.session.add(Vote(deliberation_id=poll.id, person_id=ctx.actor.id, option_id=option.id,
+                             platform=ctx.incoming.platform if ctx.incoming else "text", at=ctx.now))
+    ctx.audit(concern, "vote", options=[o.position for o in chosen], changed=changed)
+    choice = "、".join(o.text for o in chosen)
+    if changed:
+        ctx.reply("vote.changed", concern=concern, number=concern.id, choice=choice)
+    else:
+        ctx.reply("vote.recorded", concern=concern, number=concern.id, choice=choice,
+                  deadline=ctx.local(poll.closes_at))
+
+
+def decide(ctx: Context, args: str) -> None:
+    """Record the plan. A big matter needs a deliberation that reached quorum first."""
+    concern, plan = load(ctx, args, "/decide 12 下周更换3栋路灯")
+    plan = need_text(plan, f"/decide {concern.id} 下周更换3栋路灯")
+    require(ctx, concern, "decide")
+    poll = queries.latest_deliberation(ctx.session, concern.id)
+    if poll is not None and poll.state == "open":
+        if ctx.role < Role.COORDINATOR:
+            raise Refused("refused.poll_open", number=concern.id, deadline=ctx.local(poll.closes_at))
+        close_poll(ctx, poll, early=True)
+    passed = poll is not None and poll.result not in ("", "no_quorum")
+    if concern.size == "big" and not passed and ctx.role < Role.COORDINATOR:
+        raise Refused("refused.big_needs_poll", number=concern.id)
+    move(ctx, concern, "decide")
+    concern.decided_at = ctx.now
+    summary = tally_text(poll) if poll is not None else ""
+    ctx.session.add(Outcome(concern_id=concern.id, deliberation_id=poll.id if poll else None,
+                            decided_by_id=ctx.actor.id, plan=plan, vote_summary=summary, at=ctx.now))
+    vote_line = _vote_line(ctx, summary)
+    ctx.reply("decide.inform", concern=concern, number=concern.id, plan=plan, vote=vote_line)
+    ctx.inform(concern, "decide.inform", number=concern.id, plan=plan, vote=vote_line)
+    ctx.to_committee("decide.inform", concern=concern, number=concern.id, plan=plan, vote=vote_line)
+
+
+def close_poll(ctx: Context, poll: Deliberation, *, early: bool = False) -> None:
+    """Tally a poll at its deadline (or early, by a coordinator's decision) and report it."""
+    concern = ctx.session.get(Concern, poll.concern_id)
+    voters = len({v.person_id for v in poll.votes})
+    poll.state, poll.closed_at = "closed", ctx.now
+    schedule.cancel(ctx.session, concern_id=concern.id, kinds=("poll_close", "poll_reminder"), now=ctx.now)
+    params = dict(number=concern.id, voters=voters, electorate=poll.electorate, quorum=quorum(poll),
+                  tally=tally_text(poll))
+    if voters >= quorum(poll):
+        poll.result = winner(poll)
+        ctx.audit(concern, "poll_closed", concern.state, concern.state, result=poll.result, voters=voters, early=early)
+        ctx.to_committee("poll.result", concern=concern, skip_chat=False, winner=poll.result, **params)
+        ctx.to_coordinators("poll.result", concern=concern, winner=poll.result, **params)
+        if not early:
+            ctx.inform(concern, "poll.inform", number=concern.id, winner=poll.result)
+        return
+    poll.result = "no_quorum"
+    if early:
+        ctx.audit(concern, "poll_closed", concern.state, concern.state, result="no_quorum", voters=voters, early=True)
+        return
+    move(ctx, concern, "no_quorum", voters=voters)
+    ctx.to_committee("poll.no_quorum", concern=concern, skip_chat=False, **params)
+    ctx.to_coordinators("poll.no_quorum", concern=concern, **params)
+
+
+def poll_close_job(ctx: Context, job: ScheduledJob) -> str:
+    poll = ctx.session.get(Deliberation, job.payload["deliberation"])
+    if poll is None or poll.state != "open":
+        return "already closed"
+    close_poll(ctx, poll)
+    return poll.result
+
+
+def poll_reminder_job(ctx: Context, job: ScheduledJob) -> str:
+    """Remind committee members who have not voted yet, privately."""
+    poll = ctx.session.get(Deliberation, job.payload["deliberation"])
+    if poll is None or poll.state != "open":
+        return "poll not open"
+    voted = {v.person_id for v in poll.votes}
+    missing = [p for p in queries.people_with_roles(ctx.session, queries.COMMITTEE_ROLES) if p.id not in voted]
+    concern = ctx.session.get(Concern, poll.concern_id)
+    for person in missing:
+        ctx.to_person(person, "poll.reminder", concern=concern, number=concern.id, question=poll.question,
+                      options=_numbered(poll), deadline=ctx.local(poll.closes_at),
+                      dedupe_key=f"poll_reminder:{poll.id}:{person.id}")
+    return f"reminded {len(missing)}"
+
+
+def quorum(poll: Deliberation) -> int:
+    return max(1, math.ceil(poll.quorum_share * poll.electorate - 1e-9))
+
+
+def tally(poll: Deliberation) -> list[tuple[Option, int]]:
+    counts = Counter(v.option_id for v in poll.votes)
+    return [(o, counts.get(o.id, 0)) for o in poll.options]
+
+
+def tally_text(poll: Deliberation) -> str:
+    return "，".join(f"{o.text} {n}" for o, n in tally(poll))
+
+
+def winner(poll: Deliberation) -> str:
+    """The plurality option; a tie for first place is reported as a tie (平票)."""
+    ranked = sorted(tally(poll), key=lambda pair: -pair[1])
+    if len(ranked) > 1 and ranked[0][1] == ranked[1][1]:
+        return "平票：" + "、".join(o.text for o, n in ranked if n == ranked[0][1])
+    return ranked[0][0].text
+
+
+def _vote_line(ctx: Context, summary: str) -> str:
+    return render(ctx.settings.language, "decide.vote_summary", tally=summary) if summary else ""
+
+
+def _question_and_options(rest: str, ctx: Context) -> tuple[str, list[str]]:
+    words = rest.split()
+    option_word = next((w for w in words if _OPTION_SPLIT.search(w)), None)
+    options = [o for o in _OPTION_SPLIT.split(option_word) if o] if option_word else list(ctx.settings.poll_options)
+    if not 2 <= len(options) <= 10:
+        raise Refused("refused.options_count")
+    question = " ".join(w for w in words if w is not option_word).strip()
+    return question or "是否同意接单委员提出的处理意见？", options
+
+
+def _chosen_options(poll: Deliberation, rest: str, number: int) -> list[Option]:
+    tokens = [tok for tok in re.split(r"[\s,，、]+", rest.strip()) if tok]
+    by_text = {o.text: o for o in poll.options}
+    chosen: list[Option] = []
+    for token in tokens:
+        option = by_text.get(token)
+        if option is None and token.isdigit() and 1 <= int(token) <= len(poll.options):
+            option = poll.options[int(token) - 1]
+        if option is None:
+            raise Refused("refused.bad_option", count=len(poll.options), number=number)
+        if option not in chosen:
+            chosen.append(option)
+    if not chosen:
+        raise Refused("refused.bad_option", count=len(poll.options), number=number)
+    return chosen
+
+
+def _numbered(poll: Deliberation) -> str:
+    return "\n".join(f"{o.position}. {o.text}" for o in poll.options)
+
+
+def _multiple_hint(ctx: Context, number: int) -> str:
+    return render(ctx.settings.language, "deliberate.multiple_hint", number=number)

@@ -1,0 +1,151 @@
+"""From an incoming message to a committed change: the command table and the dispatcher.
+
+Each message is handled in two transactions: first who and where (the sender and a private
+chat are remembered), then the command itself together with every outbox message it
+writes. A refusal or a failure rolls the command back whole and answers in its own
+transaction, so nothing is ever half-written.
+"""
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session, sessionmaker
+
+from storage import outbox, queries
+from storage.models import Chat, Identity, Person
+
+from . import committee, deliberation, followup, intake, surveys, views
+from .classify import Classifier
+from .clock import Clock
+from .commands import Command, is_support_word, parse
+from .context import Context, render
+from .lifecycle import Refused, Role
+from .messages import Incoming, Result
+from .settings import Settings
+
+log = logging.getLogger(__name__)
+
+Handler = Callable[[Context, str], None]
+COMMANDS: dict[str, Handler] = {
+    "report": intake.report, "support": intake.support, "withdraw": intake.withdraw, "comment": intake.comment,
+    "claim": committee.claim, "size": committee.size, "category": committee.category,
+    "deliberate": deliberation.deliberate, "vote": deliberation.vote, "decide": deliberation.decide,
+    "assign": followup.assign, "handoff": followup.handoff, "escalate": followup.escalate,
+    "progress": followup.progress, "resolve": followup.resolve, "reopen": followup.reopen,
+    "reject": followup.reject, "convert": followup.convert, "survey": surveys.answer,
+    "status": views.status, "mine": views.mine, "help": views.help_, "unknown": views.unknown,
+}
+
+
+@dataclass(frozen=True)
+class Where:
+    chat_id: int
+    person_id: int
+
+
+class Dispatcher:
+    """Runs one incoming message through the rules. Thread-safe; holds no per-chat state."""
+
+    def __init__(self, sessions: sessionmaker[Session], settings: Settings, classifier: Classifier,
+                 clock: Clock) -> None:
+        self.sessions, self.settings, self.classifier, self.clock = sessions, settings, classifier, clock
+
+    def handle(self, message: Incoming) -> Result:
+        command = parse(message.text, self.settings.report_tags)
+        is_reply = message.reply_to_id is not None or message.reply_to_concern is not None
+        if command is None and not is_reply:
+            return Result("ignored")
+        try:
+            where = self._where(message)
+        except IntegrityError:  # two first messages from one new person at once: look again
+            where = self._where(message)
+        if where is None:
+            log.info("message in unbound chat %s:%s ignored", message.platform, message.chat_id)
+            return Result("unbound")
+        return self._run(message, command, where)
+
+    def _run(self, message: Incoming, command: Command | None, where: Where) -> Result:
+        now = self.clock.now()
+        name = command.name if command else None
+        with self.sessions() as session:
+            ctx = self._context(session, message, where, now)
+            try:
+                if command is not None:
+                    COMMANDS[command.name](ctx, command.args)
+                else:
+                    name = self._reply_to_concern(ctx, message)
+                    if name is None:
+                        return Result("ignored")
+                session.commit()
+                return Result("done", name, ctx.replies[0] if ctx.replies else None)
+            except Refused as refusal:
+                session.rollback()
+                text = render(ctx.lang, refusal.key, **refusal.params)
+                log.info("refused %s from %s: %s", name, where.person_id, refusal.key)
+            except Exception:
+                session.rollback()
+                log.exception("handling %r failed", name)
+                text = render(ctx.lang, "error.apology")
+                self._answer(where, message, text, now, "error")
+                return Result("error", name, text)
+        self._answer(where, message, text, now, "refused")
+        return Result("refused", name, text)
+
+    def _reply_to_concern(self, ctx: Context, message: Incoming) -> str | None:
+        """A reply to a concern's message: "+1" supports it, anything else is a comment."""
+        number = message.reply_to_concern
+        if number is None and message.reply_to_id is not None:
+            link = queries.concern_for_message(ctx.session, ctx.chat.id, message.reply_to_id)
+            number = link.concern_id if link else None
+        concern = queries.concern(ctx.session, number) if number is not None else None
+        if concern is None:
+            return None
+        if is_support_word(message.text):
+            intake.add_support(ctx, concern)
+            return "support"
+        intake.add_comment(ctx, concern, message.text, acknowledge=False)
+        return "comment"
+
+    def _context(self, session: Session, message: Incoming, where: Where, now) -> Context:
+        actor = session.get(Person, where.person_id)
+        return Context(session=session, settings=self.settings, classifier=self.classifier, now=now, actor=actor,
+                       role=Role.of(actor.role_names), chat=session.get(Chat, where.chat_id), incoming=message)
+
+    def _answer(self, where: Where, message: Incoming, text: str, now, status: str) -> None:
+        with self.sessions() as session:
+            outbox.enqueue(session, kind=f"reply:{status}", text=text, now=now, platform=message.platform,
+                           chat_id=where.chat_id,
+                           reply_to_external_id=message.message_id)
+            session.commit()
+
+    def _where(self, message: Incoming) -> Where | None:
+        """Find (or, for newcomers and private chats, remember) the sender and the chat."""
+        now = self.clock.now()
+        with self.sessions() as session:
+            chat = queries.chat_by_external(session, message.platform, message.chat_id)
+            if chat is None and not message.private:
+                return None
+            person = queries.person_by_identity(session, message.platform, message.sender_id)
+            if person is None:
+                handle = message.sender_id if message.platform == "replay" else f"{message.platform}:{message.sender_id}"
+                person = Person(handle=handle, display_name=message.sender_name or handle, created_at=now,
+                                home_grid_id=chat.grid_id if chat is not None else None)
+                session.add(person)
+                session.flush()
+                session.add(Identity(person_id=person.id, platform=message.platform, external_id=message.sender_id))
+            if message.language:
+                person.language = "en" if message.language.lower().startswith("en") else "zh"
+            if chat is None:
+                chat = Chat(platform=message.platform, external_id=message.chat_id, kind="private",
+                            title=person.display_name, person_id=person.id)
+                session.add(chat)
+                session.flush()
+                identity = session.scalars(select(Identity).where(
+                    Identity.platform == message.platform, Identity.external_id == message.sender_id)).one()
+                identity.private_chat_id = chat.id
+            session.commit()
+            return Where(chat.id, person.id)

@@ -1,0 +1,153 @@
+"""听邻说事: reports, supports (附议), withdrawals and comments from residents."""
+from __future__ import annotations
+
+import unicodedata
+
+from storage import queries, schedule
+from storage.models import Comment, Concern, MessageLink, SourceMessage, Support
+
+from .common import load, move, require
+from .context import Context, Word, concern_params
+from .lifecycle import Refused, Role
+from .texts import t
+
+POSITIONS = {"支持": "support", "中立": "neutral", "反对": "oppose"}
+
+
+def report(ctx: Context, args: str) -> None:
+    """Register a concern from a tagged message or ``/report [匿名] [网格] text``."""
+    body = args.strip()
+    anonymous = False
+    first, _, rest = body.partition(" ")
+    if first.lower() in ctx.settings.anonymous_words:
+        anonymous, body = True, rest.strip()
+    grid, body = _grid_for(ctx, body)
+    if not any(unicodedata.category(ch)[0] in "LN" for ch in body):
+        raise Refused("refused.empty_report")
+    guess = ctx.classifier.classify(body)
+    assert ctx.actor is not None and ctx.chat is not None
+    concern = Concern(text=body, category=guess.category, size="small", state="reported", grid=grid,
+                      reporter=ctx.actor, anonymous=anonymous, created_at=ctx.now, updated_at=ctx.now)
+    ctx.session.add(concern)
+    ctx.session.flush()
+    _record_source(ctx, concern, "report")
+    if ctx.actor.home_grid_id is None:
+        ctx.actor.home_grid_id = grid.id
+    ctx.audit(concern, "report", None, "reported", anonymous=anonymous, words=list(guess.words))
+    params = concern_params(concern)
+    in_group = ctx.chat.kind != "private"
+    if anonymous:
+        ctx.reply("report.ack_anonymous", concern=concern, **params)
+        if in_group:
+            ctx.reply("report.anonymous_in_group")
+    else:
+        ctx.reply("report.ack", concern=concern, buttons=_resident_buttons(concern.id), **params)
+    if anonymous or ctx.chat.kind != "grid" or ctx.chat.grid_id != grid.id:
+        ctx.to_grid(concern, "report.grid_notice", skip_chat=False, buttons=_resident_buttons(concern.id), **params)
+    reporter = ctx.actor.display_name if not anonymous else None
+    ctx.to_committee("report.card", concern=concern, buttons=_member_buttons(concern.id),
+                     reporter=reporter or _anonymous_word(ctx), **params)
+
+
+def support(ctx: Context, args: str) -> None:
+    concern, _ = load(ctx, args, "/support 12")
+    add_support(ctx, concern)
+
+
+def add_support(ctx: Context, concern: Concern) -> None:
+    """附议: one per person; the reporter is told nothing new, the supporter the count."""
+    require(ctx, concern, "support")
+    assert ctx.actor is not None
+    count = 1 + queries.support_count(ctx.session, concern.id)
+    if concern.reporter_id == ctx.actor.id:
+        raise Refused("refused.own_concern", number=concern.id)
+    if queries.support_of(ctx.session, concern.id, ctx.actor.id):
+        raise Refused("refused.already_supported", number=concern.id, count=count)
+    ctx.session.add(Support(concern=concern, person=ctx.actor, follow=True, at=ctx.now))
+    _record_source(ctx, concern, "support")
+    ctx.audit(concern, "support")
+    concern.updated_at = ctx.now
+    ctx.reply("support.ack", concern=concern, number=concern.id, count=count + 1)
+
+
+def withdraw(ctx: Context, args: str) -> None:
+    concern, _ = load(ctx, args, "/withdraw 12")
+    assert ctx.actor is not None
+    if concern.reporter_id != ctx.actor.id and ctx.role < Role.COORDINATOR:
+        raise Refused("refused.not_reporter", number=concern.id)
+    move(ctx, concern, "withdraw")
+    schedule.cancel(ctx.session, concern_id=concern.id, kinds=("survey_send", "poll_close", "poll_reminder"),
+                    now=ctx.now)
+    ctx.reply("withdraw.inform", concern=concern, number=concern.id)
+    ctx.to_grid(concern, "withdraw.inform", number=concern.id)
+    ctx.to_committee("withdraw.inform", concern=concern, number=concern.id)
+
+
+def comment(ctx: Context, args: str) -> None:
+    concern, text = load(ctx, args, "/comment 12 支持：先修东门")
+    add_comment(ctx, concern, text, acknowledge=True)
+
+
+def add_comment(ctx: Context, concern: Concern, text: str, *, acknowledge: bool) -> None:
+    """A comment in the concern's thread; ``支持：…`` marks it as a position."""
+    require(ctx, concern, "comment")
+    text = text.strip()
+    if not text:
+        raise Refused("refused.need_text", example=f"/comment {concern.id} 支持：先修东门")
+    position = ""
+    for word, value in POSITIONS.items():
+        if text.startswith(word) and text[len(word):len(word) + 1] in ("：", ":", " ", ""):
+            position, text = value, text[len(word) + 1:].strip() or text
+            break
+    deliberation = queries.latest_deliberation(ctx.session, concern.id)
+    assert ctx.actor is not None
+    ctx.session.add(Comment(concern_id=concern.id, person_id=ctx.actor.id,
+                            deliberation_id=deliberation.id if deliberation and deliberation.state == "open" else None,
+                            chat_id=ctx.chat.id if ctx.chat else None, text=text, position=position, at=ctx.now))
+    ctx.audit(concern, "comment", position=position)
+    if acknowledge:
+        ctx.reply("comment.ack", concern=concern, number=concern.id, position=Word("position", position))
+
+
+def _grid_for(ctx: Context, body: str):
+    """The grid a report belongs to: the group's, a leading grid name, or the reporter's home."""
+    assert ctx.chat is not None and ctx.actor is not None
+    first, _, rest = body.partition(" ")
+    named = queries.grid_by_key_or_name(ctx.session, first) if first else None
+    if named is not None:
+        return named, rest.strip()
+    if ctx.chat.grid is not None:
+        return ctx.chat.grid, body
+    if ctx.actor.home_grid is not None:
+        return ctx.actor.home_grid, body
+    grids = queries.all_grids(ctx.session)
+    raise Refused("refused.private_grid", example_grid=grids[0].key if grids else "grid-1")
+
+
+def _record_source(ctx: Context, concern: Concern, kind: str) -> None:
+    message = ctx.incoming
+    assert ctx.actor is not None
+    ctx.session.add(SourceMessage(
+        concern_id=concern.id, kind=kind, chat_id=ctx.chat.id if ctx.chat else None, person_id=ctx.actor.id,
+        external_message_id=message.message_id if message else None,
+        event_id=message.event_id if message else None, text=message.text if message else "", at=ctx.now))
+    if message and message.message_id and ctx.chat and kind == "report":
+        ctx.session.add(MessageLink(chat_id=ctx.chat.id, external_message_id=message.message_id,
+                                    concern_id=concern.id, kind="report"))
+
+
+def _anonymous_word(ctx: Context) -> str:
+    return t(ctx.settings.language, "anonymous")
+
+
+def _resident_buttons(number: int) -> list[list[dict]]:
+    return [[{"label": "附议 +1", "command": f"/support {number}"},
+             {"label": "查看进度", "command": f"/status {number}"}]]
+
+
+def _member_buttons(number: int) -> list[list[dict]]:
+    return [[{"label": "接单", "command": f"/claim {number}"}],
+            [{"label": "小事", "command": f"/size {number} small"},
+             {"label": "大事", "command": f"/size {number} big"},
+             {"label": "急事", "command": f"/size {number} urgent"}],
+            [{"label": "发起协商", "command": f"/deliberate {number}"}]]

@@ -1,0 +1,59 @@
+"""Timed work: the table of job kinds, and running what is due.
+
+Each due ``scheduled_jobs`` row is run in its own transaction together with the state
+changes and outbox messages it causes, then marked done; on PostgreSQL the row is locked
+with SKIP LOCKED so two tickers never run the same job.
+"""
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from datetime import datetime
+
+from sqlalchemy import update
+from sqlalchemy.orm import Session, sessionmaker
+
+from storage import schedule
+from storage.models import ScheduledJob
+
+from . import deliberation, digest, surveys
+from .classify import Classifier
+from .context import Context
+from .settings import Settings
+
+log = logging.getLogger(__name__)
+
+JobHandler = Callable[[Context, ScheduledJob], str]
+JOBS: dict[str, JobHandler] = {
+    "poll_close": deliberation.poll_close_job,
+    "poll_reminder": deliberation.poll_reminder_job,
+    "survey_send": surveys.send_job,
+    "survey_reminder": surveys.reminder_job,
+    "survey_close": surveys.close_job,
+    "digest": digest.digest_job,
+}
+
+
+def run_due(sessions: sessionmaker[Session], settings: Settings, classifier: Classifier, now: datetime,
+            limit: int = 200) -> int:
+    """Run every job due at ``now`` (up to ``limit``), oldest first; return how many ran."""
+    ran = 0
+    while ran < limit:
+        with sessions() as session:
+            job = schedule.next_due(session, now)
+            if job is None:
+                return ran
+            job_id, kind = job.id, job.kind
+            ctx = Context(session=session, settings=settings, classifier=classifier, now=now)
+            try:
+                result = JOBS[kind](ctx, job)
+                schedule.finish(job, now, result)
+                session.commit()
+            except Exception as exc:  # a broken job must not block the ones behind it
+                session.rollback()
+                log.exception("scheduled job %s (%s) failed", job_id, kind)
+                session.execute(update(ScheduledJob).where(ScheduledJob.id == job_id).values(
+                    state="failed", done_at=now, result=f"{type(exc).__name__}: {exc}"[:2000]))
+                session.commit()
+        ran += 1
+    return ran

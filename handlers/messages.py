@@ -1,0 +1,42 @@
+"""The neutral messages adapters exchange with the handlers."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+
+@dataclass(frozen=True)
+class Incoming:
+    """One message from any platform, translated by its adapter.
+
+    ``chat_id`` and ``sender_id`` are the platform's own ids; ``reply_to_id`` is the
+    platform id of the message this one answers, and ``reply_to_concern`` lets an adapter
+    that already knows the concern (a button, a forum topic, a replay's ``"#12"``) say so.
+    """
+
+    platform: str
+    chat_id: str
+    sender_id: str
+    sender_name: str
+    text: str
+    at: datetime
+    message_id: str | None = None
+    reply_to_id: str | None = None
+    reply_to_concern: int | None = None
+    private: bool = False
+    language: str | None = None
+    event_id: str | None = None
+
+
+@dataclass(frozen=True)
+class Result:
+    """What became of an incoming message.
+
+    ``status``: done, ignored (nothing for the bot), unbound (a group the bot is not bound
+    to), refused (rules said no; ``reply`` says why) or error (logged; an apology queued).
+    """
+
+    status: str
+    command: str | None = None
+    reply: str | None = None
+    concern: int | None = None

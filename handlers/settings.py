@@ -1,0 +1,53 @@
+"""The community's rules as values: tags, deadlines, quorum, survey timing, digest time.
+
+Loaded once at start-up by ``bot.config`` from TOML; these defaults follow the practice
+described in the articles (小事小议、大事大议、急事速议).
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import time, timedelta
+from zoneinfo import ZoneInfo
+
+SIZES = ("small", "big", "urgent")
+
+
+@dataclass(frozen=True)
+class Sla:
+    """How soon a concern of one size must be first answered and resolved."""
+
+    response: timedelta
+    resolution: timedelta
+
+
+def _default_sla() -> dict[str, Sla]:
+    return {
+        "small": Sla(timedelta(hours=24), timedelta(days=7)),
+        "big": Sla(timedelta(hours=72), timedelta(days=30)),
+        "urgent": Sla(timedelta(hours=2), timedelta(hours=24)),
+    }
+
+
+@dataclass(frozen=True)
+class Settings:
+    timezone: str = "Asia/Shanghai"
+    language: str = "zh"
+    report_tags: tuple[str, ...] = ("#报事", "#報事", "#建议", "#求助", "#投诉")
+    anonymous_words: tuple[str, ...] = ("匿名", "anon", "anonymous")
+    max_report_chars: int = 4000
+    poll_duration: dict[str, timedelta] = field(default_factory=lambda: {
+        "small": timedelta(hours=24), "big": timedelta(hours=72), "urgent": timedelta(hours=2)})
+    poll_reminder_before: dict[str, timedelta] = field(default_factory=lambda: {
+        "small": timedelta(hours=2), "big": timedelta(hours=24), "urgent": timedelta(minutes=30)})
+    poll_options: tuple[str, ...] = ("同意", "反对", "需要再调研")
+    quorum_share: float = 0.5
+    survey_delay: timedelta = timedelta(hours=24)
+    survey_reminder_after: timedelta = timedelta(days=3)
+    survey_open_for: timedelta = timedelta(days=7)
+    digest_time: time = time(8, 30)
+    digest_when_quiet: bool = True
+    sla: dict[str, Sla] = field(default_factory=_default_sla)
+
+    @property
+    def zone(self) -> ZoneInfo:
+        return ZoneInfo(self.timezone)

@@ -1,0 +1,108 @@
+"""Concerns (tracked items), their supports (附议), source messages and audit trail."""
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import JSON, ForeignKey, Index, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from .base import Base
+from .org import Chat, Grid, Person
+
+
+class Concern(Base):
+    """A tracked concern. Its ``id`` is the number residents see (#12)."""
+
+    __tablename__ = "concerns"
+    __table_args__ = (Index("ix_concerns_grid_state", "grid_id", "state"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    text: Mapped[str] = mapped_column(Text)
+    category: Mapped[str] = mapped_column(String(32))
+    size: Mapped[str] = mapped_column(String(8))
+    size_confirmed: Mapped[bool] = mapped_column(default=False)
+    state: Mapped[str] = mapped_column(String(16), index=True)
+    location: Mapped[str] = mapped_column(String(200), default="")
+    grid_id: Mapped[int] = mapped_column(ForeignKey("grids.id"))
+    reporter_id: Mapped[int] = mapped_column(ForeignKey("people.id"))
+    anonymous: Mapped[bool] = mapped_column(default=False)
+    claimed_by_id: Mapped[int | None] = mapped_column(ForeignKey("people.id"))
+    reopen_count: Mapped[int] = mapped_column(default=0)
+    created_at: Mapped[datetime]
+    updated_at: Mapped[datetime]
+    first_response_at: Mapped[datetime | None]
+    claimed_at: Mapped[datetime | None]
+    decided_at: Mapped[datetime | None]
+    resolved_at: Mapped[datetime | None]
+    closed_at: Mapped[datetime | None]
+
+    grid: Mapped[Grid] = relationship()
+    reporter: Mapped[Person] = relationship(foreign_keys=[reporter_id])
+    claimed_by: Mapped[Person | None] = relationship(foreign_keys=[claimed_by_id])
+    supports: Mapped[list[Support]] = relationship(
+        back_populates="concern", order_by="Support.id", cascade="all, delete-orphan"
+    )
+
+
+class Support(Base):
+    """A 附议 (me too) from another resident; ``follow`` means they get progress pushes."""
+
+    __tablename__ = "supports"
+    __table_args__ = (UniqueConstraint("concern_id", "person_id"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    concern_id: Mapped[int] = mapped_column(ForeignKey("concerns.id", ondelete="CASCADE"))
+    person_id: Mapped[int] = mapped_column(ForeignKey("people.id"))
+    follow: Mapped[bool] = mapped_column(default=True)
+    at: Mapped[datetime]
+
+    concern: Mapped[Concern] = relationship(back_populates="supports")
+    person: Mapped[Person] = relationship()
+
+
+class SourceMessage(Base):
+    """A resident message folded into a concern: the first report and every support."""
+
+    __tablename__ = "source_messages"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    concern_id: Mapped[int] = mapped_column(ForeignKey("concerns.id", ondelete="CASCADE"), index=True)
+    kind: Mapped[str] = mapped_column(String(16))
+    chat_id: Mapped[int | None] = mapped_column(ForeignKey("chats.id"))
+    person_id: Mapped[int] = mapped_column(ForeignKey("people.id"))
+    external_message_id: Mapped[str | None] = mapped_column(String(128))
+    event_id: Mapped[str | None] = mapped_column(String(128))
+    text: Mapped[str] = mapped_column(Text, default="")
+    at: Mapped[datetime]
+
+    chat: Mapped[Chat | None] = relationship()
+    person: Mapped[Person] = relationship()
+
+
+class MessageLink(Base):
+    """Which concern a platform message (incoming report or bot card) belongs to.
+
+    Lets a reply to that message be read as a comment on, or support of, the concern.
+    """
+
+    __tablename__ = "message_links"
+    __table_args__ = (UniqueConstraint("chat_id", "external_message_id"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    chat_id: Mapped[int] = mapped_column(ForeignKey("chats.id"))
+    external_message_id: Mapped[str] = mapped_column(String(128))
+    concern_id: Mapped[int] = mapped_column(ForeignKey("concerns.id", ondelete="CASCADE"))
+    deliberation_id: Mapped[int | None] = mapped_column(ForeignKey("deliberations.id"))
+    kind: Mapped[str] = mapped_column(String(16), default="card")
+
+
+class AuditEntry(Base):
+    """One state change or recorded action: who, when, from → to."""
+
+    __tablename__ = "audit_log"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    concern_id: Mapped[int | None] = mapped_column(ForeignKey("concerns.id", ondelete="CASCADE"), index=True)
+    actor_id: Mapped[int | None] = mapped_column(ForeignKey("people.id"))
+    action: Mapped[str] = mapped_column(String(32))
+    from_state: Mapped[str | None] = mapped_column(String(16))
+    to_state: Mapped[str | None] = mapped_column(String(16))
+    detail: Mapped[dict] = mapped_column(JSON, default=dict)
+    at: Mapped[datetime]
+
+    actor: Mapped[Person | None] = relationship()

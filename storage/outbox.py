@@ -1,0 +1,84 @@
+"""The outbox: messages written with the change they report, drained by senders.
+
+Senders claim a few rows at a time with a lease (``locked_until``) committed before
+sending, so any number of workers can drain one PostgreSQL database without sending a
+row twice; a worker killed between sending and marking sent leaves its lease to expire
+and the row is sent again (at-least-once, with the window kept to one small batch).
+"""
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime, timedelta
+
+from sqlalchemy import func, or_, select, update
+from sqlalchemy.orm import Session, sessionmaker
+
+from ._upsert import insert_ignoring_conflict, skip_locked, supports_row_locks
+from .models import MessageLink, OutboxMessage
+
+
+def enqueue(session: Session, *, kind: str, text: str, now: datetime, platform: str, chat_id: int | None = None,
+            person_id: int | None = None, concern_id: int | None = None,
+            reply_to_external_id: str | None = None, buttons: Sequence[dict] = (),
+            dedupe_key: str | None = None) -> int | None:
+    """Add a message to send; with ``dedupe_key`` a second enqueue of the same key is ignored."""
+    if (chat_id is None) == (person_id is None):
+        raise ValueError("an outbox message goes to exactly one chat or one person")
+    values = dict(kind=kind, platform=platform, text=text, chat_id=chat_id, person_id=person_id, concern_id=concern_id,
+                  reply_to_external_id=reply_to_external_id, buttons=list(buttons), dedupe_key=dedupe_key,
+                  state="pending", attempts=0, last_error="", created_at=now, not_before=now)
+    if dedupe_key is not None:
+        return insert_ignoring_conflict(session, OutboxMessage.__table__, values, "dedupe_key")
+    row = OutboxMessage(**values)
+    session.add(row)
+    session.flush()
+    return row.id
+
+
+def claim(sessions: sessionmaker[Session], platform: str, now: datetime, *, limit: int = 5,
+          lease: timedelta = timedelta(seconds=60)) -> list[OutboxMessage]:
+    """Lease up to ``limit`` due rows to this worker, in their own committed transaction."""
+    with sessions() as session, session.begin():
+        due = (
+            select(OutboxMessage)
+            .where(OutboxMessage.platform == platform, OutboxMessage.state == "pending",
+                   OutboxMessage.not_before <= now,
+                   or_(OutboxMessage.locked_until.is_(None), OutboxMessage.locked_until <= now))
+            .order_by(OutboxMessage.id)
+            .limit(limit)
+        )
+        if supports_row_locks(session):
+            due = due.with_for_update(**skip_locked(session))
+        rows = list(session.scalars(due))
+        for row in rows:
+            row.locked_until = now + lease
+            row.attempts += 1
+        session.flush()
+        session.expunge_all()
+        return rows
+
+
+def mark_sent(session: Session, message: OutboxMessage, now: datetime, external_message_id: str | None,
+              chat_id: int | None) -> None:
+    """Record delivery; a concern's message in a known chat is linked so replies thread to it."""
+    session.execute(update(OutboxMessage).where(OutboxMessage.id == message.id).values(
+        state="sent", sent_at=now, locked_until=None, external_message_id=external_message_id))
+    if message.concern_id is not None and chat_id is not None and external_message_id is not None:
+        insert_ignoring_conflict(session, MessageLink.__table__, dict(
+            chat_id=chat_id, external_message_id=external_message_id, concern_id=message.concern_id,
+            kind="card"), ("chat_id", "external_message_id"))
+
+
+def mark_retry(session: Session, message_id: int, not_before: datetime, error: str) -> None:
+    session.execute(update(OutboxMessage).where(OutboxMessage.id == message_id).values(
+        not_before=not_before, locked_until=None, last_error=error[:2000]))
+
+
+def mark_failed(session: Session, message_id: int, state: str, error: str) -> None:
+    """Give up on a row: ``state`` is ``failed`` or ``unreachable``."""
+    session.execute(update(OutboxMessage).where(OutboxMessage.id == message_id).values(
+        state=state, locked_until=None, last_error=error[:2000]))
+
+
+def pending_count(session: Session) -> int:
+    return session.scalar(select(func.count()).select_from(OutboxMessage).where(OutboxMessage.state == "pending")) or 0
