@@ -1,0 +1,88 @@
+"""Fixtures: a real database (SQLite file and PostgreSQL schema), the app, the harness.
+
+PostgreSQL tests use a fresh schema each; when the server is unreachable they are skipped
+on a developer machine but FAIL when ``CI=true``, so CI can never pass without them.
+"""
+from __future__ import annotations
+
+import os
+import uuid
+from datetime import datetime
+from pathlib import Path
+
+import pytest
+from sqlalchemy import text
+from sqlalchemy.exc import OperationalError
+
+from bot.bootstrap import bootstrap
+from bot.config import load
+from handlers.clock import SimulatedClock
+from storage.db import make_engine
+
+from .harness import Harness
+
+ROOT = Path(__file__).resolve().parent.parent
+EXAMPLE_CONFIG = ROOT / "config.example.toml"
+PG_URL = os.environ.get("SHANGLIANG_TEST_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
+START = datetime.fromisoformat("2026-03-02T09:00:00+08:00")
+
+
+def _postgres_or_fail():
+    admin = make_engine(PG_URL)
+    try:
+        with admin.connect() as connection:
+            connection.execute(text("SELECT 1"))
+    except OperationalError as exc:
+        admin.dispose()
+        message = f"PostgreSQL at {PG_URL} is unreachable: {exc.orig}"
+        if os.environ.get("CI") == "true":
+            pytest.fail(message)
+        pytest.skip(message)
+    return admin
+
+
+@pytest.fixture
+def pg_engine():
+    """An engine whose search_path is a fresh, empty schema (dropped afterwards)."""
+    admin = _postgres_or_fail()
+    schema = "t_" + uuid.uuid4().hex[:12]
+    with admin.begin() as connection:
+        connection.execute(text(f'CREATE SCHEMA "{schema}"'))
+    engine = make_engine(PG_URL, connect_args={"options": f"-csearch_path={schema}"})
+    try:
+        yield engine
+    finally:
+        engine.dispose()
+        with admin.begin() as connection:
+            connection.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
+        admin.dispose()
+
+
+@pytest.fixture
+def sqlite_engine(tmp_path):
+    engine = make_engine(f"sqlite:///{tmp_path / 'test.db'}")
+    yield engine
+    engine.dispose()
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
+def engine(request):
+    """Each test using this runs twice: on SQLite and on PostgreSQL."""
+    return request.getfixturevalue("sqlite_engine" if request.param == "sqlite" else "pg_engine")
+
+
+@pytest.fixture
+def config():
+    return load(EXAMPLE_CONFIG)
+
+
+@pytest.fixture
+def app(engine, config):
+    application = bootstrap(config, clock=SimulatedClock(START), engine=engine)
+    yield application
+
+
+@pytest.fixture
+def h(app) -> Harness:
+    """The harness: ``h.say(chat, who, text)``, ``h.advance(timedelta)``."""
+    return Harness(app)

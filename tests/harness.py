@@ -1,0 +1,91 @@
+"""A small driver for tests: talk to the real dispatcher as people in chats, read what was sent.
+
+The only fake is the outermost edge: ``RecordingTransport`` stands in for a chat platform
+and records every message the sender hands it.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from bot.bootstrap import App
+from bot.replay import PLATFORM
+from bot.sender import Address, drain
+from handlers.messages import Incoming, Result
+from storage import schedule
+from storage.models import OutboxMessage
+
+
+@dataclass
+class SentMessage:
+    to: str
+    text: str
+    kind: str
+    concern: int | None
+    reply_to: str | None
+    buttons: list
+
+
+class RecordingTransport:
+    platform = PLATFORM
+
+    def __init__(self) -> None:
+        self.sent: list[SentMessage] = []
+
+    def send(self, message: OutboxMessage, address: Address) -> str:
+        self.sent.append(SentMessage(address.label, message.text, message.kind, message.concern_id,
+                                     address.reply_to, message.buttons))
+        return f"out{message.id}"
+
+
+class Harness:
+    """Drives an ``App`` (built with a ``SimulatedClock``) the way a replay does."""
+
+    def __init__(self, app: App) -> None:
+        self.app = app
+        self.transport = RecordingTransport()
+        self._seq = 0
+
+    @property
+    def now(self) -> datetime:
+        return self.app.clock.now()
+
+    def say(self, chat: str, who: str, text: str, *, reply_to: str | None = None,
+            reply_to_concern: int | None = None, lang: str | None = None) -> tuple[Result, list[SentMessage]]:
+        """Post ``text`` as ``who`` in ``chat`` ("private" for their private chat); return the
+        result and the messages the bot sent because of it."""
+        self._seq += 1
+        private = chat == "private"
+        message = Incoming(platform=PLATFORM, chat_id="@" + who if private else chat, sender_id=who,
+                           sender_name=who, text=text, at=self.now, message_id=f"m{self._seq}",
+                           reply_to_id=reply_to, reply_to_concern=reply_to_concern, private=private,
+                           language=lang, event_id=f"m{self._seq}")
+        before = len(self.transport.sent)
+        result = self.app.dispatcher.handle(message)
+        self.flush()
+        return result, self.transport.sent[before:]
+
+    def last_message_id(self) -> str:
+        return f"m{self._seq}"
+
+    def advance(self, delta: timedelta) -> list[SentMessage]:
+        """Let time pass, running scheduled work at its own due times; return what was sent."""
+        until = self.now + delta
+        before = len(self.transport.sent)
+        while True:
+            with self.app.sessions() as session:
+                due = schedule.earliest_pending_due(session)
+            if due is None or due > until:
+                break
+            self.app.clock.set(max(due, self.now))
+            self.app.run_due()
+            self.flush()
+        self.app.clock.set(until)
+        return self.transport.sent[before:]
+
+    def flush(self) -> None:
+        drain(self.app.sessions, self.transport, self.now)
+
+
+def texts_to(messages: list[SentMessage], to: str) -> list[str]:
+    return [m.text for m in messages if m.to == to]
