@@ -113,8 +113,16 @@ def _fmt(delta: timedelta) -> str:
     return f"{int(delta.total_seconds() // 60)}m"
 
 
+def _need(table: dict, key: str, where: str) -> str:
+    value = table.get(key) if isinstance(table, dict) else None
+    if value in (None, ""):
+        raise ConfigError(f"{where}: '{key}' is required")
+    return str(value)
+
+
 def _directory(data: dict) -> Directory:
-    grids = tuple(GridEntry(g["key"], g.get("name", g["key"])) for g in data.get("grids", []))
+    grids = tuple(GridEntry(_need(g, "key", f"grids[{i}]"), g.get("name", g["key"]))
+                  for i, g in enumerate(data.get("grids", [])))
     keys = {g.key for g in grids}
     chats = []
     for i, c in enumerate(data.get("chats", [])):
@@ -123,7 +131,7 @@ def _directory(data: dict) -> Directory:
             raise ConfigError(f"{where}.kind must be one of {', '.join(CHAT_KINDS)}")
         if c.get("kind") == "grid" and c.get("grid") not in keys:
             raise ConfigError(f"{where}: a grid chat needs grid = one of {sorted(keys)}")
-        chats.append(ChatEntry(key=c["key"], kind=c["kind"], grid=c.get("grid"), title=c.get("title", ""),
+        chats.append(ChatEntry(key=_need(c, "key", where), kind=c["kind"], grid=c.get("grid"), title=c.get("title", ""),
                                ids={p: str(c[p]) for p in PLATFORM_KEYS if p in c}))
     people = []
     for i, p in enumerate(data.get("people", [])):
@@ -132,7 +140,8 @@ def _directory(data: dict) -> Directory:
             raise ConfigError(f"people[{i}].roles: use {', '.join(ROLES)}")
         if p.get("grid") is not None and p["grid"] not in keys:
             raise ConfigError(f"people[{i}].grid: no grid {p['grid']!r}")
-        people.append(PersonEntry(handle=p["handle"], name=p.get("name", p["handle"]), roles=roles,
+        handle = _need(p, "handle", f"people[{i}]")
+        people.append(PersonEntry(handle=handle, name=p.get("name", handle), roles=roles,
                                   grid=p.get("grid"), language=p.get("language", "zh"),
                                   ids={k: str(p[k]) for k in PLATFORM_KEYS if k in p}))
     return Directory(grids=grids, chats=tuple(chats), people=tuple(people))
