@@ -116,11 +116,14 @@ class Dispatcher:
                        role=Role.of(actor.role_names), chat=session.get(Chat, where.chat_id), incoming=message)
 
     def _answer(self, where: Where, message: Incoming, text: str, now, status: str) -> None:
-        with self.sessions() as session:
-            outbox.enqueue(session, kind=f"reply:{status}", text=text, now=now, platform=message.platform,
-                           chat_id=where.chat_id,
-                           reply_to_external_id=message.message_id)
-            session.commit()
+        """Queue a refusal or apology; if even that fails (database down), log it and go on."""
+        try:
+            with self.sessions() as session:
+                outbox.enqueue(session, kind=f"reply:{status}", text=text, now=now, platform=message.platform,
+                               chat_id=where.chat_id, reply_to_external_id=message.message_id)
+                session.commit()
+        except Exception:
+            log.exception("could not queue the %s answer", status)
 
     def _where(self, message: Incoming) -> Where | None:
         """Find (or, for newcomers and private chats, remember) the sender and the chat."""
