@@ -77,9 +77,9 @@ def load_events(path: str | Path) -> list[dict]:
 
 
 class Replay:
-    def __init__(self, app: App) -> None:
+    def __init__(self, app: App, transport=None) -> None:
         self.app = app
-        self.transport = TranscriptTransport(app)
+        self.transport = transport or TranscriptTransport(app)
         self.results: list[tuple[dict, Result]] = []
 
     def run(self, events: list[dict]) -> list[Sent]:

@@ -9,10 +9,9 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from bot.bootstrap import App
-from bot.replay import PLATFORM
-from bot.sender import Address, drain
+from bot.replay import PLATFORM, Replay
+from bot.sender import Address
 from handlers.messages import Incoming, Result
-from storage import schedule
 from storage.models import OutboxMessage
 
 
@@ -44,6 +43,7 @@ class Harness:
     def __init__(self, app: App) -> None:
         self.app = app
         self.transport = RecordingTransport()
+        self.replay = Replay(app, self.transport)
         self._seq = 0
 
     @property
@@ -70,21 +70,12 @@ class Harness:
 
     def advance(self, delta: timedelta) -> list[SentMessage]:
         """Let time pass, running scheduled work at its own due times; return what was sent."""
-        until = self.now + delta
         before = len(self.transport.sent)
-        while True:
-            with self.app.sessions() as session:
-                due = schedule.earliest_pending_due(session)
-            if due is None or due > until:
-                break
-            self.app.clock.set(max(due, self.now))
-            self.app.run_due()
-            self.flush()
-        self.app.clock.set(until)
+        self.replay.advance(self.now + delta)
         return self.transport.sent[before:]
 
     def flush(self) -> None:
-        drain(self.app.sessions, self.transport, self.now)
+        self.replay.flush()
 
 
 def texts_to(messages: list[SentMessage], to: str) -> list[str]:
