@@ -69,7 +69,10 @@ def _settings(data: dict) -> Settings:
         ZoneInfo(c.get("timezone", settings.timezone))
     except (ZoneInfoNotFoundError, ValueError):
         raise ConfigError(f"community.timezone: unknown time zone {c.get('timezone')!r}") from None
-    share = float(c.get("quorum_share", settings.quorum_share))
+    try:
+        share = float(c.get("quorum_share", settings.quorum_share))
+    except (TypeError, ValueError):
+        raise ConfigError("community.quorum_share must be a number above 0 and at most 1") from None
     if not 0 < share <= 1:
         raise ConfigError("community.quorum_share must be above 0 and at most 1")
     try:
@@ -77,16 +80,22 @@ def _settings(data: dict) -> Settings:
         digest_time = time(hour, minute)
     except ValueError:
         raise ConfigError("community.digest_time must look like 08:30") from None
-    sla = dict(settings.sla)
-    for size in SIZES:
-        sla[size] = Sla(duration(d.get("response", {}).get(size, _fmt(sla[size].response)), f"deadlines.response.{size}"),
-                        duration(d.get("resolution", {}).get(size, _fmt(sla[size].resolution)),
-                                 f"deadlines.resolution.{size}"))
+    response = _per_size(d.get("response", {}), {k: v.response for k, v in settings.sla.items()},
+                         "deadlines.response")
+    resolution = _per_size(d.get("resolution", {}), {k: v.resolution for k, v in settings.sla.items()},
+                           "deadlines.resolution")
+    sla = {size: Sla(response[size], resolution[size]) for size in SIZES}
+    language = c.get("language", settings.language)
+    if language not in ("zh", "en"):
+        raise ConfigError("community.language must be zh or en")
+    tags = c.get("report_tags", list(settings.report_tags))
+    if not isinstance(tags, list) or not tags or not all(isinstance(t, str) and t.strip("#＃") for t in tags):
+        raise ConfigError('community.report_tags must be a list of tags, e.g. ["#报事", "#建议"]')
     return replace(
         settings,
         timezone=c.get("timezone", settings.timezone),
-        language=c.get("language", settings.language),
-        report_tags=tuple(c.get("report_tags", settings.report_tags)),
+        language=language,
+        report_tags=tuple(tags),
         quorum_share=share,
         poll_options=tuple(c.get("poll_options", settings.poll_options)),
         digest_time=digest_time,
@@ -111,6 +120,14 @@ def _per_size(table: dict, default: dict[str, timedelta], where: str) -> dict[st
 
 def _fmt(delta: timedelta) -> str:
     return f"{int(delta.total_seconds() // 60)}m"
+
+
+def _unique(keys: list[str], what: str) -> None:
+    seen: set[str] = set()
+    for key in keys:
+        if key in seen:
+            raise ConfigError(f"{what} {key!r} appears twice")
+        seen.add(key)
 
 
 def _need(table: dict, key: str, where: str) -> str:
@@ -144,4 +161,7 @@ def _directory(data: dict) -> Directory:
         people.append(PersonEntry(handle=handle, name=p.get("name", handle), roles=roles,
                                   grid=p.get("grid"), language=p.get("language", "zh"),
                                   ids={k: str(p[k]) for k in PLATFORM_KEYS if k in p}))
+    _unique([g.key for g in grids], "grid key")
+    _unique([c.key for c in chats], "chat key")
+    _unique([p.handle for p in people], "person handle")
     return Directory(grids=grids, chats=tuple(chats), people=tuple(people))

@@ -39,6 +39,8 @@ class Classifier:
         else:
             raw = Path(path).read_text("utf-8")
         data = tomllib.loads(raw)
+        if not data:
+            raise ValueError("the category lexicon is empty")
         lexicon: dict[str, dict[str, float]] = {}
         for category, table in data.items():
             weights = {w.lower(): 1.0 for w in table.get("keywords", [])}

@@ -68,7 +68,7 @@ RULES: dict[str, Rule] = {
     "close": Rule(frozenset({S.RESOLVED}), S.CLOSED, Role.RESIDENT),
     "survey_reopen": Rule(frozenset({S.RESOLVED, S.CLOSED}), S.REOPENED, Role.RESIDENT),
     "reopen": Rule(frozenset({S.RESOLVED, S.CLOSED, S.REJECTED}), S.REOPENED, Role.COORDINATOR),
-    "convert": Rule(OPEN | {S.RESOLVED, S.CLOSED}, S.CONVERTED, Role.COORDINATOR),
+    "convert": Rule(OPEN, S.CONVERTED, Role.COORDINATOR),
     "reject": Rule(frozenset({S.REPORTED, S.CLAIMED, S.REOPENED, S.DELIBERATING}), S.REJECTED, Role.COORDINATOR),
     "withdraw": Rule(frozenset({S.REPORTED, S.CLAIMED, S.REOPENED}), S.WITHDRAWN, Role.RESIDENT),
     "support": Rule(OPEN, None, Role.RESIDENT),

@@ -6,12 +6,13 @@ from datetime import datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 _UNITS = {
-    "m": 60, "min": 60, "mins": 60, "分钟": 60, "分": 60,
+    "m": 60, "min": 60, "mins": 60, "分钟": 60,
     "h": 3600, "hr": 3600, "hrs": 3600, "hour": 3600, "hours": 3600, "小时": 3600, "个小时": 3600,
-    "d": 86400, "day": 86400, "days": 86400, "天": 86400, "日": 86400,
+    "d": 86400, "day": 86400, "days": 86400, "天": 86400,
     "w": 604800, "week": 604800, "weeks": 604800, "周": 604800,
 }
-DURATION = re.compile(r"(?<![\w.])(\d+(?:\.\d+)?)\s*(" + "|".join(sorted(map(re.escape, _UNITS), key=len, reverse=True))
+# No digit, Latin letter or dot right before the number: "截止3天" counts, "v2d" does not.
+DURATION = re.compile(r"(?<![0-9A-Za-z.])(\d+(?:\.\d+)?)\s*(" + "|".join(sorted(map(re.escape, _UNITS), key=len, reverse=True))
                       + r")(?![A-Za-z])", re.IGNORECASE)
 DATETIME = re.compile(r"(?<!\d)(\d{4})-(\d{1,2})-(\d{1,2})(?:[ T](\d{1,2}):(\d{2}))?(?!\d)")
 PREFIX = re.compile(r"(截止|截至|deadline)[:：]?\s*$", re.IGNORECASE)
@@ -25,8 +26,8 @@ def find_deadline(text: str, now: datetime, zone: ZoneInfo) -> tuple[datetime | 
     match = DATETIME.search(text)
     if match:
         year, month, day, hour, minute = match.groups()
-        clock = time(int(hour), int(minute)) if hour else time(23, 59)
         try:
+            clock = time(int(hour), int(minute)) if hour else time(23, 59)
             when = datetime(int(year), int(month), int(day), clock.hour, clock.minute, tzinfo=zone)
         except ValueError:
             return None, text, match.group(0)
