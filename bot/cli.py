@@ -11,7 +11,7 @@ from sqlalchemy import inspect, text
 
 from handlers import ledger
 from handlers.clock import SimulatedClock
-from storage.db import make_engine
+from storage.db import make_engine, session_factory
 from storage.models import Base
 
 from . import export
@@ -100,9 +100,10 @@ def _export(args: argparse.Namespace) -> int:
     config = load(args.config)
     engine = make_engine(args.database or config.database_url)
     try:
-        app = bootstrap(config, engine=engine)
-        with app.sessions() as session:
-            rows = ledger.rows(session, config.settings.zone, hide_reporters=args.hide_reporters)
+        rows: list[dict] = []
+        if "concerns" in inspect(engine).get_table_names():  # a database never used has an empty ledger
+            with session_factory(engine)() as session:  # read only: export never writes
+                rows = ledger.rows(session, config.settings.zone, hide_reporters=args.hide_reporters)
         body = export.to_json(rows) + "\n" if args.format == "json" else export.to_csv(rows)
         if args.output:
             Path(args.output).write_text(body, "utf-8")

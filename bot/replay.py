@@ -56,8 +56,12 @@ class TranscriptTransport:
 
 
 def load_events(path: str | Path) -> list[dict]:
+    try:
+        lines = Path(path).read_text("utf-8").splitlines()
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ReplayError(f"cannot read scenario {path}: {exc}") from None
     events = []
-    for number, line in enumerate(Path(path).read_text("utf-8").splitlines(), start=1):
+    for number, line in enumerate(lines, start=1):
         if not line.strip() or line.lstrip().startswith("//"):
             continue
         try:
@@ -69,6 +73,10 @@ def load_events(path: str | Path) -> list[dict]:
             raise ReplayError(f"{path}:{number}: 'at' needs a time zone, e.g. +08:00")
         if "text" in event and not {"chat", "from"} <= event.keys():
             raise ReplayError(f"{path}:{number}: a message needs 'chat' and 'from'")
+        wrong = [k for k in ("text", "chat", "from", "id", "reply_to", "lang", "name")
+                 if k in event and not isinstance(event[k], str)]
+        if wrong:
+            raise ReplayError(f"{path}:{number}: {', '.join(wrong)} must be text")
         if events and event["_at"] < events[-1]["_at"]:
             raise ReplayError(f"{path}:{number}: 'at' goes back in time (events must be in order)")
         event["_line"] = number

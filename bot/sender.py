@@ -105,7 +105,11 @@ def deliver(sessions: sessionmaker[Session], transport: Transport, row: OutboxMe
             return 0
         except Exception as exc:  # an unexpected platform error: keep the row, try again later
             log.exception("outbox %s: sending to %s failed", row.id, address.label)
-            outbox.mark_retry(session, row.id, now + timedelta(seconds=30), f"{type(exc).__name__}: {exc}")
+            error = f"{type(exc).__name__}: {exc}"
+            if row.attempts >= MAX_ATTEMPTS:
+                outbox.mark_failed(session, row.id, "failed", f"gave up after {row.attempts} attempts: {error}")
+            else:
+                outbox.mark_retry(session, row.id, now + timedelta(seconds=30), error)
             session.commit()
             return 0
         outbox.mark_sent(session, row, now, external_id, address.chat_id)
