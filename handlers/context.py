@@ -19,7 +19,7 @@ from storage.models import AuditEntry, Chat, Concern, Person
 from .classify import Classifier
 from .lifecycle import Role
 from .messages import Incoming
-from .privacy import summary
+from .privacy import mask, summary
 from .settings import Settings
 from .texts import t, word
 
@@ -73,7 +73,7 @@ class Context:
     # --- speaking -------------------------------------------------------------------
     def reply(self, key: str, *, concern: Concern | None = None, buttons: Iterable = (), **params: object) -> None:
         """Answer the sender where they wrote, quoting their message."""
-        text = render(self.lang, key, **params)
+        text = self._for(self.chat, render(self.lang, key, **params))
         self.replies.append(text)
         if self.chat is None:
             return
@@ -84,6 +84,7 @@ class Context:
 
     def reply_text(self, text: str, *, concern: Concern | None = None) -> None:
         """Answer the sender with text already rendered (multi-line views)."""
+        text = self._for(self.chat, text)
         self.replies.append(text)
         if self.chat is not None:
             outbox.enqueue(self.session, kind="reply:view", text=text, now=self.now, platform=self.chat.platform,
@@ -93,8 +94,8 @@ class Context:
 
     def to_chat(self, chat: Chat, key: str, *, concern: Concern | None = None, buttons: Iterable = (),
                 dedupe_key: str | None = None, **params: object) -> None:
-        outbox.enqueue(self.session, kind=key, text=render(self.settings.language, key, **params), now=self.now,
-                       platform=chat.platform, chat_id=chat.id, concern_id=concern.id if concern else None, buttons=list(buttons),
+        outbox.enqueue(self.session, kind=key, text=self._for(chat, render(self.settings.language, key, **params)),
+                       now=self.now, platform=chat.platform, chat_id=chat.id, concern_id=concern.id if concern else None, buttons=list(buttons),
                        dedupe_key=dedupe_key)
 
     def to_person(self, person: Person, key: str, *, concern: Concern | None = None, buttons: Iterable = (),
@@ -141,6 +142,11 @@ class Context:
             if person.id not in told:
                 told.add(person.id)
                 self.to_person(person, key, concern=concern, **params)
+
+    @staticmethod
+    def _for(chat: Chat | None, text: str) -> str:
+        """Text bound for a group is masked, whoever typed the numbers into it."""
+        return text if chat is None or chat.kind == "private" else mask(text)
 
     # --- record keeping -------------------------------------------------------------
     def audit(self, concern: Concern | None, action: str, from_state: str | None = None,

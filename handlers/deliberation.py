@@ -61,7 +61,7 @@ def vote(ctx: Context, args: str) -> None:
     concern, rest = load(ctx, args, "/vote 12 1")
     require_role(ctx, Role.MEMBER, "vote")
     poll = queries.latest_deliberation(ctx.session, concern.id)
-    if poll is None:
+    if poll is None or poll.state == "cancelled":
         raise Refused("refused.no_poll", number=concern.id)
     if poll.state != "open" or ctx.now >= poll.closes_at:
         raise Refused("refused.poll_closed", number=concern.id, deadline=ctx.local(poll.closes_at))

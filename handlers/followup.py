@@ -61,7 +61,7 @@ def resolve(ctx: Context, args: str) -> None:
     move(ctx, concern, "resolve", note=note)
     concern.resolved_at = ctx.now
     ctx.session.add(ProgressNote(concern_id=concern.id, author_id=ctx.actor.id, text=note, at=ctx.now))
-    round_ = queries.survey_rounds(ctx.session, concern.id) + 1
+    round_ = concern.reopen_count + 1  # one resolution (and one survey) per reopening
     schedule.schedule(ctx.session, kind="survey_send", due_at=ctx.now + ctx.settings.survey_delay,
                       dedupe_key=f"survey_send:{concern.id}:{round_}", now=ctx.now, concern_id=concern.id,
                       payload={"round": round_})
@@ -93,7 +93,7 @@ def reject(ctx: Context, args: str) -> None:
     concern, reason = load(ctx, args, "/reject 12 不属于社区职责，已告知12345")
     reason = need_text(reason, f"/reject {concern.id} 不属于社区职责，已告知12345")
     move(ctx, concern, "reject", reason=reason)
-    schedule.cancel(ctx.session, concern_id=concern.id, kinds=("poll_close", "poll_reminder"), now=ctx.now)
+    end_poll(ctx, concern)
     ctx.reply("reject.inform", concern=concern, number=concern.id, reason=reason)
     ctx.inform(concern, "reject.inform", number=concern.id, reason=reason)
 
@@ -110,12 +110,19 @@ def convert(ctx: Context, args: str) -> None:
     move(ctx, concern, "convert", kind=kind)
     ctx.session.add(Proposal(concern_id=concern.id, kind=kind, title=title, summary=summary.strip(),
                              created_by_id=ctx.actor.id, at=ctx.now))
-    schedule.cancel(ctx.session, concern_id=concern.id, kinds=("poll_close", "poll_reminder", "survey_send"),
-                    now=ctx.now)
+    end_poll(ctx, concern)
     params = dict(number=concern.id, kind=Word("kind", kind), title=title)
     ctx.reply("convert.inform", concern=concern, **params)
     ctx.inform(concern, "convert.inform", **params)
     ctx.to_committee("convert.inform", concern=concern, **params)
+
+
+def end_poll(ctx: Context, concern: Concern) -> None:
+    """A concern leaving deliberation (rejected, converted) takes its open poll with it."""
+    poll = queries.latest_deliberation(ctx.session, concern.id)
+    if poll is not None and poll.state == "open":
+        poll.state, poll.closed_at, poll.result = "cancelled", ctx.now, "cancelled"
+    schedule.cancel(ctx.session, concern_id=concern.id, kinds=("poll_close", "poll_reminder"), now=ctx.now)
 
 
 def _to_department(ctx: Context, args: str, kind: str, key: str, example: str) -> Concern:

@@ -34,7 +34,6 @@ class Settings:
     language: str = "zh"
     report_tags: tuple[str, ...] = ("#报事", "#報事", "#建议", "#求助", "#投诉")
     anonymous_words: tuple[str, ...] = ("匿名", "anon", "anonymous")
-    max_report_chars: int = 4000
     poll_duration: dict[str, timedelta] = field(default_factory=lambda: {
         "small": timedelta(hours=24), "big": timedelta(hours=72), "urgent": timedelta(hours=2)})
     poll_reminder_before: dict[str, timedelta] = field(default_factory=lambda: {

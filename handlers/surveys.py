@@ -104,9 +104,10 @@ def close_job(ctx: Context, job: ScheduledJob) -> str:
     survey.state, survey.closed_at = "closed", ctx.now
     concern = ctx.session.get(Concern, survey.concern_id)
     counts = Counter(r.rating for r in survey.responses)
-    if concern.state == "resolved":
-        move(ctx, concern, "close", by="survey_period")
-        concern.closed_at = ctx.now
+    if concern.state != "resolved":  # the reporter already closed it (and the grid was told)
+        return "survey closed"
+    move(ctx, concern, "close", by="survey_period")
+    concern.closed_at = ctx.now
     ctx.to_grid(concern, "survey.closed", number=concern.id, satisfied=counts["satisfied"],
                 basically=counts["basically"], dissatisfied=counts["dissatisfied"])
     return "closed"

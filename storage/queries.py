@@ -102,10 +102,6 @@ def open_survey(session: Session, concern_id: int) -> Survey | None:
     return session.scalars(stmt).first()
 
 
-def survey_rounds(session: Session, concern_id: int) -> int:
-    return session.scalar(select(func.count()).select_from(Survey).where(Survey.concern_id == concern_id)) or 0
-
-
 def concerns_of_person(session: Session, person_id: int, limit: int = 20) -> list[tuple[Concern, str]]:
     """Concerns a person reported, supported or claimed, newest first, with how they relate."""
     supported = select(Support.concern_id).where(Support.person_id == person_id)
