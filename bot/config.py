@@ -42,6 +42,35 @@ def duration(value: str, where: str) -> timedelta:
     return timedelta(seconds=float(match.group(1)) * _SECONDS[match.group(2)])
 
 
+#: Every key the file may hold; anything else is a typo and is refused.
+KNOWN = {
+    "": {"database", "community", "deadlines", "survey", "intake", "grids", "chats", "people", "telegram", "wechat"},
+    "database": {"url"},
+    "community": {"timezone", "language", "report_tags", "poll_options", "quorum_share", "digest_time",
+                  "digest_when_quiet"},
+    "deadlines": {"poll", "poll_reminder", "response", "resolution"},
+    "survey": {"delay", "reminder_after", "open_for"},
+    "intake": {"lexicon"},
+    "grids": {"key", "name"},
+    "chats": {"key", "kind", "grid", "title", *PLATFORM_KEYS},
+    "people": {"handle", "name", "roles", "grid", "language", *PLATFORM_KEYS},
+}
+
+
+def _check_keys(data: dict) -> None:
+    for section, allowed in KNOWN.items():
+        tables = [data] if section == "" else data.get(section, {})
+        tables = tables if isinstance(tables, list) else [tables]
+        for i, table in enumerate(tables):
+            if not isinstance(table, dict):
+                raise ConfigError(f"{section}: expected a table")
+            unknown = sorted(set(table) - allowed)
+            if unknown:
+                where = section or "top level"
+                where += f"[{i}]" if isinstance(data.get(section), list) else ""
+                raise ConfigError(f"{where}: unknown key(s) {', '.join(unknown)}; known: {', '.join(sorted(allowed))}")
+
+
 def load(path: str | Path | None = None, environ: dict[str, str] | None = None) -> AppConfig:
     """Read ``path`` (or use defaults) and the environment; raise ``ConfigError`` on mistakes."""
     env = os.environ if environ is None else environ
@@ -53,6 +82,7 @@ def load(path: str | Path | None = None, environ: dict[str, str] | None = None) 
             raise ConfigError(f"config file {path} not found") from None
         except tomllib.TOMLDecodeError as exc:
             raise ConfigError(f"{path}: {exc}") from None
+    _check_keys(data)
     url = env.get("SHANGLIANG_DATABASE_URL") or data.get("database", {}).get("url") or DEFAULT_URL
     lexicon = data.get("intake", {}).get("lexicon")
     base = Path(path).parent if path else Path.cwd()
@@ -88,6 +118,13 @@ def _settings(data: dict) -> Settings:
     language = c.get("language", settings.language)
     if language not in ("zh", "en"):
         raise ConfigError("community.language must be zh or en")
+    quiet = c.get("digest_when_quiet", settings.digest_when_quiet)
+    if not isinstance(quiet, bool):
+        raise ConfigError("community.digest_when_quiet must be true or false (without quotes)")
+    options = c.get("poll_options", list(settings.poll_options))
+    if not isinstance(options, list) or not 2 <= len(options) <= 10 or not all(isinstance(o, str) and o.strip()
+                                                                                 for o in options):
+        raise ConfigError("community.poll_options must list 2 to 10 options")
     tags = c.get("report_tags", list(settings.report_tags))
     if not isinstance(tags, list) or not tags or not all(isinstance(t, str) and t.strip("#＃") for t in tags):
         raise ConfigError('community.report_tags must be a list of tags, e.g. ["#报事", "#建议"]')
@@ -97,9 +134,9 @@ def _settings(data: dict) -> Settings:
         language=language,
         report_tags=tuple(tags),
         quorum_share=share,
-        poll_options=tuple(c.get("poll_options", settings.poll_options)),
+        poll_options=tuple(options),
         digest_time=digest_time,
-        digest_when_quiet=bool(c.get("digest_when_quiet", settings.digest_when_quiet)),
+        digest_when_quiet=quiet,
         poll_duration=_per_size(d.get("poll", {}), settings.poll_duration, "deadlines.poll"),
         poll_reminder_before=_per_size(d.get("poll_reminder", {}), settings.poll_reminder_before,
                                        "deadlines.poll_reminder"),

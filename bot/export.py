@@ -13,10 +13,20 @@ def to_json(rows: list[dict]) -> str:
 
 
 def to_csv(rows: list[dict]) -> str:
-    """One line per concern; ``sources`` holds the folded messages as a JSON list."""
+    """One line per concern; ``sources`` holds the folded messages as a JSON list.
+
+    Cells a spreadsheet would run as a formula (starting with = + - @) get a leading ' .
+    """
     buffer = io.StringIO()
     writer = csv.DictWriter(buffer, fieldnames=FIELDS, lineterminator="\n")
     writer.writeheader()
     for row in rows:
-        writer.writerow({**row, "sources": json.dumps(row["sources"], ensure_ascii=False)})
+        cells = {**row, "sources": json.dumps(row["sources"], ensure_ascii=False)}
+        writer.writerow({k: _inert(v) for k, v in cells.items()})
     return buffer.getvalue()
+
+
+def _inert(value: object) -> object:
+    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@"):
+        return "'" + value
+    return value

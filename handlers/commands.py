@@ -41,7 +41,7 @@ PRESETS: dict[str, tuple[str, str]] = {
 }
 _LOOKUP = {alias.lower(): name for name, aliases in ALIASES.items() for alias in aliases}
 _SLASH = re.compile(r"^\s*[/／]([^\s@/／]+)(?:@\S+)?(?:\s+(.*))?$", re.DOTALL)
-_NUMBER = re.compile(r"^\s*(?:[#＃]|no\.?\s*)?([0-9０-９]+)\b\s*(.*)$", re.DOTALL | re.IGNORECASE)
+_NUMBER = re.compile(r"^\s*(?:[#＃]|no\.?\s*)?([0-9０-９]+)号?(?=\s|$)\s*(.*)$", re.DOTALL | re.IGNORECASE)
 SUPPORT_WORDS = frozenset({"+1", "＋1", "附议", "附議", "同感", "me too", "metoo", "我也是"})
 
 

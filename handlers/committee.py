@@ -20,10 +20,10 @@ def claim(ctx: Context, args: str) -> None:
 
 def size(ctx: Context, args: str) -> None:
     concern, rest = load(ctx, args, "/size 12 大事")
+    require(ctx, concern, "size")
     value = SIZE_WORDS.get(rest.strip().lower())
     if value is None:
         raise Refused("refused.bad_size", number=concern.id)
-    require(ctx, concern, "size")
     before = concern.size
     concern.size, concern.size_confirmed, concern.updated_at = value, True, ctx.now
     ctx.audit(concern, "size", concern.state, concern.state, before=before, after=value)
@@ -34,10 +34,10 @@ def size(ctx: Context, args: str) -> None:
 
 def category(ctx: Context, args: str) -> None:
     concern, rest = load(ctx, args, "/category 12 停车管理")
+    require(ctx, concern, "category")
     value = rest.strip()
     if value not in ctx.classifier.categories:
         raise Refused("refused.bad_category", categories="、".join(ctx.classifier.categories))
-    require(ctx, concern, "category")
     before = concern.category
     concern.category, concern.updated_at = value, ctx.now
     ctx.audit(concern, "category", concern.state, concern.state, before=before, after=value)

@@ -6,7 +6,7 @@ from storage.models import Concern
 
 from .commands import split_number
 from .context import Context, Word
-from .lifecycle import RULES, Refused, Role, check
+from .lifecycle import Refused, Role, check
 
 
 def load(ctx: Context, args: str, example: str) -> tuple[Concern, str]:
@@ -22,10 +22,7 @@ def load(ctx: Context, args: str, example: str) -> tuple[Concern, str]:
 
 def require(ctx: Context, concern: Concern, action: str) -> str:
     """Check ``action`` against the state machine and the actor's role; return the target state."""
-    try:
-        return check(action, concern.state, ctx.role)
-    except Refused as refusal:
-        raise _explained(refusal, concern, action) from None
+    return check(action, concern.state, ctx.role, concern.id)
 
 
 def move(ctx: Context, concern: Concern, action: str, **detail: object) -> None:
@@ -47,10 +44,3 @@ def need_text(text: str, example: str) -> str:
         raise Refused("refused.need_text", example=example)
     return text.strip()
 
-
-def _explained(refusal: Refused, concern: Concern, action: str) -> Refused:
-    if refusal.key == "refused.role":
-        return Refused("refused.role", action_name=Word("action", action),
-                       role_name=Word("role", RULES[action].role.name.lower()))
-    return Refused("refused.state", number=concern.id, state_name=Word("state", concern.state),
-                   action_name=Word("action", action))

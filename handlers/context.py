@@ -21,22 +21,9 @@ from .lifecycle import Role
 from .messages import Incoming
 from .privacy import mask, summary
 from .settings import Settings
-from .texts import t, word
+from .texts import Lazy, Word, render, resolve  # noqa: F401 (Word, Lazy re-exported)
 
 log = logging.getLogger(__name__)
-
-
-@dataclass(frozen=True)
-class Word:
-    """A value rendered in the recipient's language (a state, size, rating or role name)."""
-
-    group: str
-    value: str
-
-
-def render(lang: str | None, key: str, **params: object) -> str:
-    return t(lang, key, **{k: word(lang, v.group, v.value) if isinstance(v, Word) else v
-                          for k, v in params.items()})
 
 
 def concern_params(c: Concern) -> dict[str, object]:
@@ -71,41 +58,57 @@ class Context:
         return format_local(at, self.settings)
 
     # --- speaking -------------------------------------------------------------------
-    def reply(self, key: str, *, concern: Concern | None = None, buttons: Iterable = (), **params: object) -> None:
-        """Answer the sender where they wrote, quoting their message."""
-        text = self._for(self.chat, render(self.lang, key, **params))
-        self.replies.append(text)
-        if self.chat is None:
-            return
-        outbox.enqueue(self.session, kind=f"reply:{key}", text=text, now=self.now, platform=self.chat.platform,
-                       chat_id=self.chat.id,
-                       concern_id=concern.id if concern else None, buttons=list(buttons),
-                       reply_to_external_id=self.incoming.message_id if self.incoming else None)
+    def reply(self, key: str, *, concern: Concern | None = None, buttons: Iterable = (), private: bool = False,
+              **params: object) -> None:
+        """Answer the sender where they wrote, quoting their message.
 
-    def reply_text(self, text: str, *, concern: Concern | None = None) -> None:
-        """Answer the sender with text already rendered (multi-line views)."""
+        ``private`` answers in the sender's private chat instead (used when an answer in a
+        group would point at an anonymous reporter).
+        """
+        self.reply_text(render(self.lang, key, **params), concern=concern, buttons=buttons, private=private,
+                        kind=f"reply:{key}")
+
+    def reply_text(self, text: str, *, concern: Concern | None = None, buttons: Iterable = (),
+                   private: bool = False, kind: str = "reply:view") -> None:
+        """Answer the sender with text already rendered in their language."""
+        if self.chat is None or self.actor is None:
+            self.replies.append(text)
+            return
+        if private and self.chat.kind != "private":
+            self.replies.append(text)
+            self._send_person(self.actor, kind, text, concern, buttons, None)
+            return
         text = self._for(self.chat, text)
         self.replies.append(text)
-        if self.chat is not None:
-            outbox.enqueue(self.session, kind="reply:view", text=text, now=self.now, platform=self.chat.platform,
-                           chat_id=self.chat.id,
-                           concern_id=concern.id if concern else None,
-                           reply_to_external_id=self.incoming.message_id if self.incoming else None)
+        outbox.enqueue(self.session, kind=kind, text=text, now=self.now, platform=self.chat.platform,
+                       chat_id=self.chat.id, concern_id=concern.id if concern else None,
+                       buttons=self._buttons(self.lang, buttons),
+                       reply_to_external_id=self.incoming.message_id if self.incoming else None)
+
+    def discreet(self, concern: Concern) -> bool:
+        """Whether answering this actor about ``concern`` in this chat would unmask its reporter."""
+        return (concern.anonymous and self.actor is not None and concern.reporter_id == self.actor.id
+                and self.chat is not None and self.chat.kind != "private")
 
     def to_chat(self, chat: Chat, key: str, *, concern: Concern | None = None, buttons: Iterable = (),
                 dedupe_key: str | None = None, **params: object) -> None:
-        outbox.enqueue(self.session, kind=key, text=self._for(chat, render(self.settings.language, key, **params)),
-                       now=self.now, platform=chat.platform, chat_id=chat.id, concern_id=concern.id if concern else None, buttons=list(buttons),
-                       dedupe_key=dedupe_key)
+        lang = self.settings.language
+        outbox.enqueue(self.session, kind=key, text=self._for(chat, render(lang, key, **params)), now=self.now,
+                       platform=chat.platform, chat_id=chat.id, concern_id=concern.id if concern else None,
+                       buttons=self._buttons(lang, buttons), dedupe_key=dedupe_key)
 
     def to_person(self, person: Person, key: str, *, concern: Concern | None = None, buttons: Iterable = (),
                   dedupe_key: str | None = None, **params: object) -> None:
+        self._send_person(person, key, render(person.language, key, **params), concern, buttons, dedupe_key)
+
+    def _send_person(self, person: Person, kind: str, text: str, concern: Concern | None, buttons: Iterable,
+                     dedupe_key: str | None) -> None:
         platform = queries.reach_platform(self.session, person.id)
         if platform is None:
-            log.warning("person %s has no platform identity; %s not sent", person.id, key)
+            log.warning("person %s has no platform identity; %s not sent", person.id, kind)
             return
-        outbox.enqueue(self.session, kind=key, text=render(person.language, key, **params), now=self.now,
-                       platform=platform, person_id=person.id, concern_id=concern.id if concern else None, buttons=list(buttons),
+        outbox.enqueue(self.session, kind=kind, text=text, now=self.now, platform=platform, person_id=person.id,
+                       concern_id=concern.id if concern else None, buttons=self._buttons(person.language, buttons),
                        dedupe_key=dedupe_key)
 
     def to_grid(self, concern: Concern, key: str, *, skip_chat: bool = True, **params: object) -> None:
@@ -147,6 +150,11 @@ class Context:
     def _for(chat: Chat | None, text: str) -> str:
         """Text bound for a group is masked, whoever typed the numbers into it."""
         return text if chat is None or chat.kind == "private" else mask(text)
+
+    @staticmethod
+    def _buttons(lang: str | None, rows: Iterable) -> list:
+        """Button rows with their labels rendered in the recipient's language."""
+        return [[{"label": resolve(lang, b["label"]), "command": b["command"]} for b in row] for row in rows]
 
     # --- record keeping -------------------------------------------------------------
     def audit(self, concern: Concern | None, action: str, from_state: str | None = None,

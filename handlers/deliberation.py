@@ -10,9 +10,9 @@ from sqlalchemy import delete
 from storage import queries, schedule
 from storage.models import Concern, Deliberation, Option, Outcome, ScheduledJob, Vote
 
-from .common import load, move, need_text, require, require_role
-from .context import Context, render
-from .lifecycle import Refused, Role
+from .common import load, move, need_text, require
+from .context import Context, Lazy, Word, render
+from .lifecycle import COMMITTEE_ROLES, Refused, Role
 from .timeparse import find_deadline
 
 _OPTION_SPLIT = re.compile(r"\s*[/／|｜]\s*")
@@ -31,7 +31,7 @@ def deliberate(ctx: Context, args: str) -> None:
     multiple = any(w in rest for w in ("多选", "multiple"))
     rest = rest.replace("多选", " ").replace("multiple", " ").strip()
     question, options = _question_and_options(rest, ctx)
-    electorate = len(queries.people_with_roles(ctx.session, queries.COMMITTEE_ROLES))
+    electorate = len(queries.people_with_roles(ctx.session, COMMITTEE_ROLES))
     poll = Deliberation(concern_id=concern.id, opened_by_id=ctx.actor.id, question=question, multiple=multiple,
                         quorum_share=ctx.settings.quorum_share, electorate=electorate, state="open",
                         opened_at=ctx.now, closes_at=closes_at,
@@ -48,7 +48,7 @@ def deliberate(ctx: Context, args: str) -> None:
                           payload={"deliberation": poll.id})
     card = dict(number=concern.id, question=question, options=_numbered(poll), deadline=ctx.local(closes_at),
                 quorum=quorum(poll), electorate=electorate,
-                multiple_hint=_multiple_hint(ctx, concern.id) if multiple else "")
+                multiple_hint=_multiple_hint(concern.id) if multiple else "")
     buttons = [[{"label": f"{o.position}. {o.text}", "command": f"/vote {concern.id} {o.position}"}] for o in poll.options]
     ctx.to_committee("deliberate.card", concern=concern, skip_chat=False, buttons=buttons, **card)
     if ctx.chat is None or ctx.chat.kind != "committee":
@@ -59,7 +59,8 @@ def deliberate(ctx: Context, args: str) -> None:
 def vote(ctx: Context, args: str) -> None:
     """``/vote 12 2`` (or ``1,3`` on a multiple-choice poll); changeable until the deadline."""
     concern, rest = load(ctx, args, "/vote 12 1")
-    require_role(ctx, Role.MEMBER, "vote")
+    if not ctx.actor.role_names & set(COMMITTEE_ROLES):  # the electorate, exactly
+        raise Refused("refused.role", action_name=Word("action", "vote"), role_name=Word("role", "member"))
     poll = queries.latest_deliberation(ctx.session, concern.id)
     if poll is None or poll.state == "cancelled":
         raise Refused("refused.no_poll", number=concern.id)
@@ -92,15 +93,16 @@ def decide(ctx: Context, args: str) -> None:
         if ctx.role < Role.COORDINATOR:
             raise Refused("refused.poll_open", number=concern.id, deadline=ctx.local(poll.closes_at))
         close_poll(ctx, poll, early=True)
-    passed = poll is not None and poll.result not in ("", "no_quorum")
+    current = poll is not None and (concern.reopened_at is None or poll.opened_at >= concern.reopened_at)
+    passed = current and poll.result not in ("", "no_quorum", "cancelled")
     if concern.size == "big" and not passed and ctx.role < Role.COORDINATOR:
         raise Refused("refused.big_needs_poll", number=concern.id)
     move(ctx, concern, "decide")
     concern.decided_at = ctx.now
-    summary = tally_text(poll) if poll is not None else ""
-    ctx.session.add(Outcome(concern_id=concern.id, deliberation_id=poll.id if poll else None,
+    summary = tally_text(poll) if current else ""
+    ctx.session.add(Outcome(concern_id=concern.id, deliberation_id=poll.id if current else None,
                             decided_by_id=ctx.actor.id, plan=plan, vote_summary=summary, at=ctx.now))
-    vote_line = _vote_line(ctx, summary)
+    vote_line = _vote_line(summary)
     ctx.reply("decide.inform", concern=concern, number=concern.id, plan=plan, vote=vote_line)
     ctx.inform(concern, "decide.inform", number=concern.id, plan=plan, vote=vote_line)
     ctx.to_committee("decide.inform", concern=concern, number=concern.id, plan=plan, vote=vote_line)
@@ -115,7 +117,7 @@ def close_poll(ctx: Context, poll: Deliberation, *, early: bool = False) -> None
     params = dict(number=concern.id, voters=voters, electorate=poll.electorate, quorum=quorum(poll),
                   tally=tally_text(poll))
     if voters >= quorum(poll):
-        poll.result = winner(poll)
+        poll.result = winner(poll, ctx.settings.language)
         ctx.audit(concern, "poll_closed", concern.state, concern.state, result=poll.result, voters=voters, early=early)
         ctx.to_committee("poll.result", concern=concern, skip_chat=False, winner=poll.result, **params)
         ctx.to_coordinators("poll.result", concern=concern, winner=poll.result, **params)
@@ -129,6 +131,7 @@ def close_poll(ctx: Context, poll: Deliberation, *, early: bool = False) -> None
     move(ctx, concern, "no_quorum", voters=voters)
     ctx.to_committee("poll.no_quorum", concern=concern, skip_chat=False, **params)
     ctx.to_coordinators("poll.no_quorum", concern=concern, **params)
+    ctx.inform(concern, "poll.no_quorum_inform", number=concern.id)
 
 
 def poll_close_job(ctx: Context, job: ScheduledJob) -> str:
@@ -145,7 +148,7 @@ def poll_reminder_job(ctx: Context, job: ScheduledJob) -> str:
     if poll is None or poll.state != "open":
         return "poll not open"
     voted = {v.person_id for v in poll.votes}
-    missing = [p for p in queries.people_with_roles(ctx.session, queries.COMMITTEE_ROLES) if p.id not in voted]
+    missing = [p for p in queries.people_with_roles(ctx.session, COMMITTEE_ROLES) if p.id not in voted]
     concern = ctx.session.get(Concern, poll.concern_id)
     for person in missing:
         ctx.to_person(person, "poll.reminder", concern=concern, number=concern.id, question=poll.question,
@@ -167,16 +170,16 @@ def tally_text(poll: Deliberation) -> str:
     return "，".join(f"{o.text} {n}" for o, n in tally(poll))
 
 
-def winner(poll: Deliberation) -> str:
+def winner(poll: Deliberation, language: str = "zh") -> str:
     """The plurality option; a tie for first place is reported as a tie (平票)."""
     ranked = sorted(tally(poll), key=lambda pair: -pair[1])
     if len(ranked) > 1 and ranked[0][1] == ranked[1][1]:
-        return "平票：" + "、".join(o.text for o, n in ranked if n == ranked[0][1])
+        return render(language, "poll.tie", options="、".join(o.text for o, n in ranked if n == ranked[0][1]))
     return ranked[0][0].text
 
 
-def _vote_line(ctx: Context, summary: str) -> str:
-    return render(ctx.settings.language, "decide.vote_summary", tally=summary) if summary else ""
+def _vote_line(summary: str) -> Lazy | str:
+    return Lazy.of("decide.vote_summary", tally=summary) if summary else ""
 
 
 def _question_and_options(rest: str, ctx: Context) -> tuple[str, list[str]]:
@@ -186,7 +189,7 @@ def _question_and_options(rest: str, ctx: Context) -> tuple[str, list[str]]:
     if not 2 <= len(options) <= 10:
         raise Refused("refused.options_count")
     question = " ".join(w for w in words if w is not option_word).strip()
-    return question or "是否同意接单委员提出的处理意见？", options
+    return question or render(ctx.settings.language, "poll.default_question"), options
 
 
 def _chosen_options(poll: Deliberation, rest: str, number: int) -> list[Option]:
@@ -210,5 +213,5 @@ def _numbered(poll: Deliberation) -> str:
     return "\n".join(f"{o.position}. {o.text}" for o in poll.options)
 
 
-def _multiple_hint(ctx: Context, number: int) -> str:
-    return render(ctx.settings.language, "deliberate.multiple_hint", number=number)
+def _multiple_hint(number: int) -> Lazy:
+    return Lazy.of("deliberate.multiple_hint", number=number)

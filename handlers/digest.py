@@ -15,10 +15,10 @@ from storage import schedule
 from storage.models import Concern, Deliberation, Grid, ScheduledJob, Survey, SurveyResponse
 
 from .context import Context, render
+from .lifecycle import OPEN
 from .settings import Settings
 
 LATE_AFTER = timedelta(hours=1)
-OPEN_STATES = ("reported", "claimed", "deliberating", "decided", "in_progress", "reopened")
 LIST_LIMIT = 5
 
 
@@ -47,7 +47,7 @@ def digest_job(ctx: Context, job: ScheduledJob) -> str:
     if not lines:
         if ctx.settings.digest_when_quiet:
             open_count = ctx.session.scalar(select(func.count()).select_from(Concern).where(
-                Concern.state.in_(OPEN_STATES))) or 0
+                Concern.state.in_([s.value for s in OPEN]))) or 0
             ctx.to_coordinators("digest.quiet", date=day + late, open=open_count)
             return "quiet"
         return "nothing to report"

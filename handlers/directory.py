@@ -77,6 +77,10 @@ def sync(session: Session, directory: Directory, now: datetime, platforms: tuple
             chat.key, chat.kind, chat.title = entry.key, entry.kind, entry.title or entry.key
             chat.grid_id = grids[entry.grid].id if entry.grid else None
             session.add(chat)
+    listed = {entry.handle for entry in directory.people}
+    for person in session.scalars(select(Person).where(Person.handle.not_in(listed))):
+        # the config is the source of truth for roles: someone no longer listed keeps only "resident"
+        person.roles = [r for r in person.roles if r.role == "resident"]
     for entry in directory.people:
         person = session.scalars(select(Person).where(Person.handle == entry.handle)).first()
         if person is None:

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm.exc import StaleDataError
 from sqlalchemy.orm import Session, sessionmaker
 
 from storage import outbox, queries
@@ -23,7 +24,8 @@ from .classify import Classifier
 from .clock import Clock
 from .commands import Command, is_support_word, parse
 from .context import Context, render
-from .lifecycle import Refused, Role
+from .lifecycle import RULES, Refused, Role
+from .privacy import mask
 from .messages import Incoming, Result
 from .settings import Settings
 
@@ -45,6 +47,7 @@ COMMANDS: dict[str, Handler] = {
 class Where:
     chat_id: int
     person_id: int
+    private: bool
 
 
 class Dispatcher:
@@ -85,14 +88,19 @@ class Dispatcher:
             except Refused as refusal:
                 session.rollback()
                 text = render(ctx.lang, refusal.key, **refusal.params)
+                private = refusal.private
                 log.info("refused %s from %s: %s", name, where.person_id, refusal.key)
+            except StaleDataError:  # someone changed the same concern at the same moment
+                session.rollback()
+                text, private = render(ctx.lang, "refused.conflict"), False
+                log.info("conflict on %s from %s", name, where.person_id)
             except Exception:
                 session.rollback()
                 log.exception("handling %r failed", name)
                 text = render(ctx.lang, "error.apology")
                 self._answer(where, message, text, now, "error")
                 return Result("error", name, text)
-        self._answer(where, message, text, now, "refused")
+        self._answer(where, message, text, now, "refused", private=private)
         return Result("refused", name, text)
 
     def _reply_to_concern(self, ctx: Context, message: Incoming) -> str | None:
@@ -107,6 +115,8 @@ class Dispatcher:
         if is_support_word(message.text):
             intake.add_support(ctx, concern)
             return "support"
+        if concern.state not in RULES["comment"].sources:  # chatter under an old card: let it be
+            return None
         intake.add_comment(ctx, concern, message.text, acknowledge=False)
         return "comment"
 
@@ -115,12 +125,21 @@ class Dispatcher:
         return Context(session=session, settings=self.settings, classifier=self.classifier, now=now, actor=actor,
                        role=Role.of(actor.role_names), chat=session.get(Chat, where.chat_id), incoming=message)
 
-    def _answer(self, where: Where, message: Incoming, text: str, now, status: str) -> None:
-        """Queue a refusal or apology; if even that fails (database down), log it and go on."""
+    def _answer(self, where: Where, message: Incoming, text: str, now, status: str, *,
+                private: bool = False) -> None:
+        """Queue a refusal or apology; if even that fails (database down), log it and go on.
+
+        In a group the text is masked; ``private`` sends it to the sender's private chat.
+        """
         try:
             with self.sessions() as session:
-                outbox.enqueue(session, kind=f"reply:{status}", text=text, now=now, platform=message.platform,
-                               chat_id=where.chat_id, reply_to_external_id=message.message_id)
+                if private and not where.private:
+                    outbox.enqueue(session, kind=f"reply:{status}", text=text, now=now, platform=message.platform,
+                                   person_id=where.person_id)
+                else:
+                    outbox.enqueue(session, kind=f"reply:{status}", text=text if where.private else mask(text),
+                                   now=now, platform=message.platform, chat_id=where.chat_id,
+                                   reply_to_external_id=message.message_id)
                 session.commit()
         except Exception:
             log.exception("could not queue the %s answer", status)
@@ -151,4 +170,4 @@ class Dispatcher:
                     Identity.platform == message.platform, Identity.external_id == message.sender_id)).one()
                 identity.private_chat_id = chat.id
             session.commit()
-            return Where(chat.id, person.id)
+            return Where(chat.id, person.id, chat.kind == "private")

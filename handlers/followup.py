@@ -6,7 +6,7 @@ from sqlalchemy import update
 from storage import queries, schedule
 from storage.models import Assignment, Concern, ProgressNote, Proposal, Survey
 
-from .common import load, move, need_text
+from .common import load, move, need_text, require
 from .context import Context, Word, concern_params
 from .lifecycle import Refused, Role
 
@@ -16,6 +16,7 @@ KIND_WORDS = {"提案": "proposal", "proposal": "proposal", "社情民意": "rep
 def assign(ctx: Context, args: str) -> None:
     """委员出力: ``/assign 12 @handle [note]``; the assignee is told privately."""
     concern, rest = load(ctx, args, "/assign 12 @li")
+    require(ctx, concern, "assign")
     handle, _, note = rest.partition(" ")
     handle = handle.lstrip("@＠")
     if not handle:
@@ -82,7 +83,10 @@ def reopen_concern(ctx: Context, concern: Concern, action: str, reason: str) -> 
     """回头看: back to the queue; pending surveys are called off and the count goes up."""
     move(ctx, concern, action, reason=reason)
     concern.reopen_count += 1
+    concern.reopened_at = ctx.now
     concern.claimed_by_id = None
+    ctx.session.execute(update(Assignment).where(Assignment.concern_id == concern.id, Assignment.active.is_(True))
+                        .values(active=False))
     schedule.cancel(ctx.session, concern_id=concern.id, kinds=("survey_send", "survey_reminder", "survey_close"),
                     now=ctx.now)
     ctx.session.execute(update(Survey).where(Survey.concern_id == concern.id, Survey.state == "open")
@@ -96,11 +100,13 @@ def reject(ctx: Context, args: str) -> None:
     end_poll(ctx, concern)
     ctx.reply("reject.inform", concern=concern, number=concern.id, reason=reason)
     ctx.inform(concern, "reject.inform", number=concern.id, reason=reason)
+    ctx.to_committee("reject.inform", concern=concern, number=concern.id, reason=reason)
 
 
 def convert(ctx: Context, args: str) -> None:
     """转化: ``/convert 12 提案 标题 [| 摘要]`` (or 社情民意)."""
     concern, rest = load(ctx, args, "/convert 12 提案 关于加装电梯的建议")
+    require(ctx, concern, "convert")
     kind_word, _, rest = rest.partition(" ")
     kind = KIND_WORDS.get(kind_word.lower())
     if kind is None:
@@ -127,6 +133,7 @@ def end_poll(ctx: Context, concern: Concern) -> None:
 
 def _to_department(ctx: Context, args: str, kind: str, key: str, example: str) -> Concern:
     concern, rest = load(ctx, args, example)
+    require(ctx, concern, "assign")
     department, _, note = rest.partition(" ")
     if not department.strip():
         raise Refused("refused.need_department", example=example.replace("12", str(concern.id)))

@@ -7,8 +7,9 @@ from storage import queries, schedule
 from storage.models import Comment, Concern, MessageLink, SourceMessage, Support
 
 from .common import load, move, require
-from .context import Context, Word, concern_params
+from .context import Context, Lazy, Word, concern_params
 from .lifecycle import Refused, Role
+from .settings import SIZES
 from .texts import t
 
 POSITIONS = {"支持": "support", "中立": "neutral", "反对": "oppose"}
@@ -35,14 +36,12 @@ def report(ctx: Context, args: str) -> None:
         ctx.actor.home_grid_id = grid.id
     ctx.audit(concern, "report", None, "reported", anonymous=anonymous, words=list(guess.words))
     params = concern_params(concern)
-    in_group = ctx.chat.kind != "private"
-    if anonymous:
-        ctx.reply("report.ack_anonymous", concern=concern, **params)
-        if in_group:
-            ctx.reply("report.anonymous_in_group")
-    else:
+    if not anonymous:
         ctx.reply("report.ack", concern=concern, buttons=_resident_buttons(concern.id), **params)
-    if anonymous or ctx.chat.kind != "grid" or ctx.chat.grid_id != grid.id:
+    else:
+        private = ctx.chat.kind == "private"
+        ctx.reply("report.ack_anonymous" if private else "report.ack_anonymous_group", concern=concern, **params)
+    if ctx.chat.kind != "grid" or ctx.chat.grid_id != grid.id:
         ctx.to_grid(concern, "report.grid_notice", skip_chat=False, buttons=_resident_buttons(concern.id), **params)
     reporter = ctx.actor.display_name if not anonymous else None
     ctx.to_committee("report.card", concern=concern, buttons=_member_buttons(concern.id),
@@ -60,7 +59,7 @@ def add_support(ctx: Context, concern: Concern) -> None:
     assert ctx.actor is not None
     count = 1 + queries.support_count(ctx.session, concern.id)
     if concern.reporter_id == ctx.actor.id:
-        raise Refused("refused.own_concern", number=concern.id)
+        raise Refused("refused.own_concern", private=ctx.discreet(concern), number=concern.id)
     if queries.support_of(ctx.session, concern.id, ctx.actor.id):
         raise Refused("refused.already_supported", number=concern.id, count=count)
     ctx.session.add(Support(concern=concern, person=ctx.actor, follow=True, at=ctx.now))
@@ -78,8 +77,8 @@ def withdraw(ctx: Context, args: str) -> None:
     move(ctx, concern, "withdraw")
     schedule.cancel(ctx.session, concern_id=concern.id, kinds=("survey_send", "poll_close", "poll_reminder"),
                     now=ctx.now)
-    ctx.reply("withdraw.inform", concern=concern, number=concern.id)
-    ctx.to_grid(concern, "withdraw.inform", number=concern.id)
+    ctx.reply("withdraw.inform", concern=concern, private=ctx.discreet(concern), number=concern.id)
+    ctx.inform(concern, "withdraw.inform", number=concern.id)
     ctx.to_committee("withdraw.inform", concern=concern, number=concern.id)
 
 
@@ -141,13 +140,11 @@ def _anonymous_word(ctx: Context) -> str:
 
 
 def _resident_buttons(number: int) -> list[list[dict]]:
-    return [[{"label": "附议 +1", "command": f"/support {number}"},
-             {"label": "查看进度", "command": f"/status {number}"}]]
+    return [[{"label": Lazy.of("button.support"), "command": f"/support {number}"},
+             {"label": Lazy.of("button.status"), "command": f"/status {number}"}]]
 
 
 def _member_buttons(number: int) -> list[list[dict]]:
-    return [[{"label": "接单", "command": f"/claim {number}"}],
-            [{"label": "小事", "command": f"/size {number} small"},
-             {"label": "大事", "command": f"/size {number} big"},
-             {"label": "急事", "command": f"/size {number} urgent"}],
-            [{"label": "发起协商", "command": f"/deliberate {number}"}]]
+    return [[{"label": Lazy.of("button.claim"), "command": f"/claim {number}"}],
+            [{"label": Word("size", size), "command": f"/size {number} {size}"} for size in SIZES],
+            [{"label": Lazy.of("button.deliberate"), "command": f"/deliberate {number}"}]]

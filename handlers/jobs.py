@@ -12,6 +12,7 @@ from datetime import datetime
 
 from sqlalchemy import update
 from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.orm.exc import StaleDataError
 
 from storage import schedule
 from storage.models import ScheduledJob
@@ -37,6 +38,9 @@ JOBS: dict[str, JobHandler] = {
 def run_due(sessions: sessionmaker[Session], settings: Settings, classifier: Classifier, now: datetime,
             limit: int = 200) -> int:
     """Run every job due at ``now`` (up to ``limit``), oldest first; return how many ran."""
+    with sessions() as session:  # a digest that failed yesterday must not stop today's
+        digest.ensure_scheduled(session, settings, now)
+        session.commit()
     ran = 0
     while ran < limit:
         with sessions() as session:
@@ -49,6 +53,9 @@ def run_due(sessions: sessionmaker[Session], settings: Settings, classifier: Cla
                 result = JOBS[kind](ctx, job)
                 schedule.finish(job, now, result)
                 session.commit()
+            except StaleDataError:  # a command changed the same concern meanwhile: run it again
+                session.rollback()
+                log.info("scheduled job %s (%s) met a concurrent change; retrying", job_id, kind)
             except Exception as exc:  # a broken job must not block the ones behind it
                 session.rollback()
                 log.exception("scheduled job %s (%s) failed", job_id, kind)

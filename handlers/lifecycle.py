@@ -10,6 +10,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from enum import IntEnum, StrEnum
 
+from .texts import Word
+
 
 class State(StrEnum):
     REPORTED = "reported"
@@ -47,6 +49,10 @@ OPEN = frozenset({S.REPORTED, S.CLAIMED, S.DELIBERATING, S.DECIDED, S.IN_PROGRES
 FINAL = frozenset({S.CLOSED, S.CONVERTED, S.REJECTED, S.WITHDRAWN})
 
 
+#: Who sits on the committee (votes in its polls, counts towards its quorum).
+COMMITTEE_ROLES = ("member", "coordinator")
+
+
 @dataclass(frozen=True)
 class Rule:
     sources: frozenset[State]
@@ -77,15 +83,20 @@ RULES: dict[str, Rule] = {
 
 
 class Refused(Exception):
-    """A request the rules do not allow; ``key`` and ``params`` name the text to answer with."""
+    """A request the rules do not allow; ``key`` and ``params`` name the text to answer with.
 
-    def __init__(self, key: str, **params: object) -> None:
+    ``private`` asks for the answer in the sender's private chat (when answering in the
+    group would point at an anonymous reporter).
+    """
+
+    def __init__(self, key: str, *, private: bool = False, **params: object) -> None:
         super().__init__(key)
         self.key = key
         self.params = params
+        self.private = private  # answer in the sender's private chat, not the group
 
 
-def check(action: str, state: State | str, role: Role) -> State:
+def check(action: str, state: State | str, role: Role, number: int | None = None) -> State:
     """Return the state ``action`` leads to from ``state``, or raise ``Refused``.
 
     The role is checked first: a resident trying to claim is told it is a members' action,
@@ -94,7 +105,9 @@ def check(action: str, state: State | str, role: Role) -> State:
     rule = RULES[action]
     state = State(state)
     if role < rule.role:
-        raise Refused("refused.role", action=action, role=rule.role.name.lower())
+        raise Refused("refused.role", action_name=Word("action", action),
+                      role_name=Word("role", rule.role.name.lower()))
     if state not in rule.sources:
-        raise Refused("refused.state", action=action, state=state.value)
+        raise Refused("refused.state", number=number, state_name=Word("state", state.value),
+                      action_name=Word("action", action))
     return rule.target or state

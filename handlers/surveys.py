@@ -25,23 +25,24 @@ def answer(ctx: Context, args: str) -> None:
     rating_word, _, comment = rest.partition(" ")
     rating = RATING_WORDS.get(rating_word.strip().lower())
     if rating is None:
-        raise Refused("refused.bad_rating", number=concern.id)
+        raise Refused("refused.bad_rating", private=True, number=concern.id)
     survey = queries.open_survey(ctx.session, concern.id)
     if survey is None:
-        raise Refused("refused.no_survey", number=concern.id)
+        raise Refused("refused.no_survey", private=True, number=concern.id)
     invited = {p.id for p in invitees(ctx, concern)}
     if ctx.actor.id not in invited:
         raise Refused("refused.not_invited", number=concern.id)
     comment = comment.strip()
     if rating == "dissatisfied" and not comment:
-        raise Refused("refused.need_reason", number=concern.id)
+        raise Refused("refused.need_reason", private=True, number=concern.id)
     response = next((r for r in survey.responses if r.person_id == ctx.actor.id), None)
     if response is None:
         survey.responses.append(SurveyResponse(person_id=ctx.actor.id, rating=rating, comment=comment, at=ctx.now))
     else:
         response.rating, response.comment, response.at = rating, comment, ctx.now
     ctx.audit(concern, "survey", rating=rating)
-    ctx.reply("survey.thanks", concern=concern, number=concern.id, rating=Word("rating", rating))
+    # Ratings come only from the reporter and supporters: answer privately, never in the group.
+    ctx.reply("survey.thanks", concern=concern, private=True, number=concern.id, rating=Word("rating", rating))
     if rating == "dissatisfied":
         reopen_concern(ctx, concern, "survey_reopen", comment)
         params = dict(number=concern.id, reason=summary(comment))
@@ -51,7 +52,7 @@ def answer(ctx: Context, args: str) -> None:
     elif ctx.actor.id == concern.reporter_id and concern.state == "resolved":
         move(ctx, concern, "close", by="reporter")
         concern.closed_at = ctx.now
-        ctx.to_grid(concern, "survey.closed_by_reporter", number=concern.id, rating=Word("rating", rating))
+        ctx.inform(concern, "survey.closed_by_reporter", number=concern.id, rating=Word("rating", rating))
 
 
 def invitees(ctx: Context, concern: Concern) -> list:
@@ -68,9 +69,8 @@ def send_job(ctx: Context, job: ScheduledJob) -> str:
                     sent_at=ctx.now, closes_at=ctx.now + ctx.settings.survey_open_for)
     ctx.session.add(survey)
     ctx.session.flush()
-    buttons = [[{"label": "满意", "command": f"/survey {concern.id} 1"},
-                {"label": "基本满意", "command": f"/survey {concern.id} 2"},
-                {"label": "不满意", "command": f"/survey {concern.id} 3"}]]
+    buttons = [[{"label": Word("rating", rating), "command": f"/survey {concern.id} {n}"}
+                for n, rating in enumerate(("satisfied", "basically", "dissatisfied"), start=1)]]
     people = invitees(ctx, concern)
     for person in people:
         ctx.to_person(person, "survey.ask", concern=concern, buttons=buttons, number=concern.id,
@@ -108,8 +108,8 @@ def close_job(ctx: Context, job: ScheduledJob) -> str:
         return "survey closed"
     move(ctx, concern, "close", by="survey_period")
     concern.closed_at = ctx.now
-    ctx.to_grid(concern, "survey.closed", number=concern.id, satisfied=counts["satisfied"],
-                basically=counts["basically"], dissatisfied=counts["dissatisfied"])
+    ctx.inform(concern, "survey.closed", number=concern.id, satisfied=counts["satisfied"],
+               basically=counts["basically"], dissatisfied=counts["dissatisfied"])
     return "closed"
 
 

@@ -11,9 +11,12 @@ _UNITS = {
     "d": 86400, "day": 86400, "days": 86400, "天": 86400,
     "w": 604800, "week": 604800, "weeks": 604800, "周": 604800,
 }
-# No digit, Latin letter or dot right before the number: "截止3天" counts, "v2d" does not.
-DURATION = re.compile(r"(?<![0-9A-Za-z.])(\d+(?:\.\d+)?)\s*(" + "|".join(sorted(map(re.escape, _UNITS), key=len, reverse=True))
-                      + r")(?![A-Za-z])", re.IGNORECASE)
+# A duration stands as a word of its own (or after 截止, a comma, "deadline"), or says
+# "72h内投票": "48h" and "截止3天" count, but "加装2m高的围栏" and "3天内修好" are part of
+# the question, not its deadline.
+DURATION = re.compile(r"(?:(?<=\s)|^|(?<=截止)|(?<=截至)|(?<=deadline)|(?<=[，,：:（(]))(\d+(?:\.\d+)?)\s*("
+                      + "|".join(sorted(map(re.escape, _UNITS), key=len, reverse=True))
+                      + r")(?=\s|$|[，,。;；）)]|内投票|内表决)", re.IGNORECASE)
 DATETIME = re.compile(r"(?<!\d)(\d{4})-(\d{1,2})-(\d{1,2})(?:[ T](\d{1,2}):(\d{2}))?(?!\d)")
 PREFIX = re.compile(r"(截止|截至|deadline)[:：]?\s*$", re.IGNORECASE)
 

@@ -49,9 +49,12 @@ def reporter_label(ctx: Context, concern: Concern) -> str:
 
 
 def mine(ctx: Context, args: str) -> None:
+    """A person's own concerns, always answered privately (some may be anonymous)."""
     rows = queries.concerns_of_person(ctx.session, ctx.actor.id)
+    if ctx.chat is not None and ctx.chat.kind != "private":
+        ctx.reply("mine.sent_privately")
     if not rows:
-        ctx.reply("mine.none")
+        ctx.reply("mine.none", private=True)
         return
     lang = ctx.lang
     lines = [render(lang, "mine.head")]
@@ -59,7 +62,7 @@ def mine(ctx: Context, args: str) -> None:
         role = render(lang, f"mine.role_{relation}") if relation != "reported" else ""
         lines.append(render(lang, "mine.line", number=concern.id, state=Word("state", concern.state),
                             summary=summary(concern.text, 40), role=role))
-    ctx.reply_text("\n".join(lines))
+    ctx.reply_text("\n".join(lines), private=True)
 
 
 def help_(ctx: Context, args: str) -> None:

@@ -9,9 +9,6 @@ from .models import (
     PersonRole, ProgressNote, Support, Survey,
 )
 
-COMMITTEE_ROLES = ("member", "coordinator")
-
-
 def chat_by_external(session: Session, platform: str, external_id: str) -> Chat | None:
     return session.scalars(select(Chat).where(Chat.platform == platform, Chat.external_id == external_id)).first()
 

@@ -27,8 +27,8 @@ TEXTS = {
     "refused.need_text": "⚠️ 内容不能为空，例如：{example}",
     "refused.empty_report": "⚠️ 请在标签后写明要反映的事情，例如：#报事 3栋门口路灯坏了一周了",
     "refused.unknown_command": "🤔 没有「/{name}」这个命令。发送 /help 查看可用命令。",
-    "refused.private_grid": "⚠️ 私聊报事前，请先在所在网格群里报过一次事，或在内容前写上网格名，例如：/report {example_grid} 3栋门口路灯坏了",
-    "refused.unknown_grid": "⚠️ 没有名为「{grid}」的网格。可用的网格：{grids}",
+    "refused.private_grid": "⚠️ 不知道这件事属于哪个网格。请在所在网格群里报事，或在内容前写上网格名，例如：/report {example_grid} 3栋门口路灯坏了",
+    "refused.conflict": "⚠️ 刚刚有人同时处理了这件事，您的操作没有生效。请发送 /status 查看最新状态后再试。",
     "refused.own_concern": "您就是 #{number} 的报事人，不需要附议。",
     "refused.already_supported": "您已附议过 #{number}，现有 {count} 人反映。",
     "refused.bad_size": "⚠️ 请写明大小：小事、大事或急事，例如：/size {number} 大事",
@@ -51,12 +51,12 @@ TEXTS = {
     "refused.need_reason": "⚠️ 不满意请说明原因，方便我们重新办理，例如：/survey {number} 3 路灯修好两天又坏了",
     "refused.bad_kind": "⚠️ 请写明转化为「提案」还是「社情民意」，例如：/convert {number} 提案 加装电梯的建议",
     "refused.not_reporter": "⚠️ 只有报事人本人或召集人可以撤回 #{number}。",
-    "error.apology": "😥 抱歉，处理您的消息时出了问题，已记录，请稍后再试。您的消息没有丢失的话我们会尽快跟进。",
+    "error.apology": "😥 抱歉，处理您的消息时出了问题，这次操作没有生效。问题已记录，请稍后再发一次。",
 
     # report and support
     "report.ack": "📝 已登记 #{number}【{category}】{grid}\n{summary}\n其他居民可回复「+1」或发送 /support {number} 附议；发送 /status {number} 查看进度。",
     "report.ack_anonymous": "📝 已匿名登记 #{number}【{category}】{grid}\n{summary}\n您的身份只有召集人能看到。办理进展和满意度评价会私信发给您。",
-    "report.anonymous_in_group": "（提示：在群里发的消息大家都能看到；想匿名反映，请私聊机器人发送 /report 匿名 内容）",
+    "report.ack_anonymous_group": "📝 已登记 #{number}【{category}】{grid}\n{summary}\n委员会和台账里不会显示您的名字；但群里这条消息大家都看得到，下次想匿名请私聊机器人发送 /report 匿名 内容。",
     "report.grid_notice": "📢 居民反映 #{number}【{category}】\n{summary}\n回复「+1」或 /support {number} 附议。",
     "report.card": "🆕 新报事 #{number}【{category}·{size}】{grid}\n{summary}\n报事人：{reporter}\n接单 /claim {number}　定级 /size {number} 小事|大事|急事",
     "support.ack": "👍 已附议 #{number}，现有 {count} 人反映。办理进展会私信告知您。",
@@ -75,6 +75,9 @@ TEXTS = {
     "poll.reminder": "⏰ #{number} 的协商将于 {deadline} 截止，您还没有投票：/vote {number} 选项号\n{question}\n{options}",
     "poll.result": "🗳 #{number} 协商结束（{voters}/{electorate} 人投票，达到法定人数 {quorum}）：\n{tally}\n结果：{winner}。请接单委员 /decide {number} 方案内容 记录方案。",
     "poll.no_quorum": "⚠️ #{number} 协商未达法定人数（{voters}/{electorate} 人投票，需要 {quorum}）：\n{tally}\n已退回召集人，可重新发起协商或另行处理。",
+    "poll.no_quorum_inform": "🗳 #{number} 委员会协商未达法定人数，已退回召集人另行安排，有结果会告知大家。",
+    "poll.tie": "平票：{options}",
+    "poll.default_question": "是否同意接单委员提出的处理意见？",
     "poll.inform": "🗳 #{number} 委员会协商已结束，多数意见：{winner}。",
     "decide.inform": "📋 #{number} 已形成方案：{plan}{vote}",
     "decide.vote_summary": "\n（协商结果：{tally}）",
@@ -109,6 +112,7 @@ TEXTS = {
     "status.poll": "协商：{tally}（截止 {deadline}）",
     "status.notes": "最新进展：{note}",
     "status.comments": "意见：{count} 条",
+    "mine.sent_privately": "📬 已私信发给您。",
     "mine.head": "您的事项：",
     "mine.none": "您还没有报过事或附议。报事请发：#报事 内容",
     "mine.line": "#{number} {state}｜{summary}{role}",
@@ -128,6 +132,12 @@ TEXTS = {
     "digest.closing": "今日截止的协商：{items}",
     "digest.dissatisfied": "不满意：{items}",
     "digest.more": "等 {count} 件",
+
+    # buttons
+    "button.support": "附议 +1",
+    "button.status": "查看进度",
+    "button.claim": "接单",
+    "button.deliberate": "发起协商",
 
     # help
     "help.resident": "🤝 有事好商量 — 居民可用：\n#报事 内容　登记一件事（也可 /report 内容；私聊 /report 匿名 内容 可匿名）\n/support 编号 或回复「+1」　附议\n/status 编号　查看进度\n/mine　我的事项\n/survey 编号 1|2|3 [原因]　满意度评价（1 满意 2 基本满意 3 不满意）\n/withdraw 编号　撤回自己的报事",

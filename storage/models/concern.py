@@ -11,7 +11,11 @@ from .org import Chat, Grid, Person
 
 
 class Concern(Base):
-    """A tracked concern. Its ``id`` is the number residents see (#12)."""
+    """A tracked concern. Its ``id`` is the number residents see (#12).
+
+    On PostgreSQL the number comes from a sequence, so a command that failed after
+    creating a concern leaves a gap in the numbering.
+    """
 
     __tablename__ = "concerns"
     __table_args__ = (Index("ix_concerns_grid_state", "grid_id", "state"),)
@@ -34,6 +38,11 @@ class Concern(Base):
     decided_at: Mapped[datetime | None]
     resolved_at: Mapped[datetime | None]
     closed_at: Mapped[datetime | None]
+    reopened_at: Mapped[datetime | None]
+    #: Optimistic lock: two commands changing one concern at once cannot both win.
+    version: Mapped[int] = mapped_column(default=1)
+
+    __mapper_args__ = {"version_id_col": version}
 
     grid: Mapped[Grid] = relationship()
     reporter: Mapped[Person] = relationship(foreign_keys=[reporter_id])

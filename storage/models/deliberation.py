@@ -22,7 +22,7 @@ class Deliberation(Base):
     quorum_share: Mapped[float] = mapped_column(default=0.5)
     electorate: Mapped[int] = mapped_column(default=0)
     state: Mapped[str] = mapped_column(String(16), default="open")
-    result: Mapped[str] = mapped_column(String(16), default="")
+    result: Mapped[str] = mapped_column(Text, default="")
     opened_at: Mapped[datetime]
     closes_at: Mapped[datetime]
     closed_at: Mapped[datetime | None]
@@ -46,7 +46,7 @@ class Option(Base):
 
 
 class Vote(Base):
-    """One member's current choice; a changed vote updates the row (one vote per member)."""
+    """One option chosen by a member; changing a vote replaces that member's rows."""
 
     __tablename__ = "votes"
     __table_args__ = (UniqueConstraint("deliberation_id", "person_id", "option_id"),)

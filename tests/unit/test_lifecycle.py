@@ -8,6 +8,7 @@ from __future__ import annotations
 import pytest
 
 from handlers.lifecycle import FINAL, OPEN, RULES, Refused, Role, State, check
+from handlers.texts import Word
 
 S = State
 _OPEN = {S.REPORTED, S.CLAIMED, S.DELIBERATING, S.DECIDED, S.IN_PROGRESS, S.REOPENED}
@@ -71,7 +72,8 @@ def test_illegal_source_state_is_refused(action, state):
     with pytest.raises(Refused) as refused:
         check(action, state, Role.SYSTEM)
     assert refused.value.key == "refused.state"
-    assert refused.value.params == {"action": action, "state": state.value}
+    assert refused.value.params == {"number": None, "state_name": Word("state", state.value),
+                                    "action_name": Word("action", action)}
 
 
 @pytest.mark.parametrize("action", GATED)
@@ -81,7 +83,8 @@ def test_role_below_the_least_role_is_refused(action):
     with pytest.raises(Refused) as refused:
         check(action, sorted(sources)[0], below)
     assert refused.value.key == "refused.role"
-    assert refused.value.params == {"action": action, "role": role.name.lower()}
+    assert refused.value.params == {"action_name": Word("action", action),
+                                    "role_name": Word("role", role.name.lower())}
 
 
 @pytest.mark.parametrize("action", GATED)
@@ -97,7 +100,7 @@ def test_resident_trying_to_claim_is_told_it_is_a_members_action():
     with pytest.raises(Refused) as refused:
         check("claim", S.CLOSED, Role.RESIDENT)
     assert refused.value.key == "refused.role"
-    assert refused.value.params["role"] == "member"
+    assert refused.value.params["role_name"] == Word("role", "member")
 
 
 @pytest.mark.parametrize("action", MEMBER_ACTIONS)
