@@ -10,7 +10,7 @@ import logging
 from collections.abc import Callable
 from datetime import datetime
 
-from sqlalchemy import update
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session, sessionmaker
 from sqlalchemy.orm.exc import StaleDataError
 
@@ -19,7 +19,7 @@ from storage.models import ScheduledJob
 
 from . import deliberation, digest, surveys
 from .classify import Classifier
-from .context import Context
+from .context import Context, Word
 from .settings import Settings
 
 log = logging.getLogger(__name__)
@@ -59,8 +59,13 @@ def run_due(sessions: sessionmaker[Session], settings: Settings, classifier: Cla
             except Exception as exc:  # a broken job must not block the ones behind it
                 session.rollback()
                 log.exception("scheduled job %s (%s) failed", job_id, kind)
+                concern_id = session.scalar(select(ScheduledJob.concern_id).where(ScheduledJob.id == job_id))
                 session.execute(update(ScheduledJob).where(ScheduledJob.id == job_id).values(
                     state="failed", done_at=now, result=f"{type(exc).__name__}: {exc}"[:2000]))
+                # whoever runs the process reads the log; the coordinators must hear of it too
+                ctx = Context(session=session, settings=settings, classifier=classifier, now=now)
+                ctx.to_coordinators("job.failed", job=Word("job", kind),
+                                    number=f"#{concern_id}" if concern_id else "—")
                 session.commit()
         ran += 1
     return ran

@@ -15,6 +15,10 @@ ACTIONS = {
     "reject": "reject it", "withdraw": "withdraw it", "support": "support it", "comment": "comment",
     "vote": "vote", "handoff": "hand it to a department", "escalate": "escalate it",
 }
+JOBS = {
+    "poll_close": "close a vote", "poll_reminder": "vote reminder", "survey_send": "send the survey",
+    "survey_reminder": "survey reminder", "survey_close": "close the survey", "digest": "daily digest",
+}
 KINDS = {"proposal": "a proposal (提案)", "report": "a social-conditions report (社情民意)"}
 
 POSITIONS = {"support": " (in favour)", "neutral": " (neutral)", "oppose": " (against)", "": ""}
@@ -122,6 +126,7 @@ TEXTS = {
     "digest.closing": "Votes closing today: {items}",
     "digest.dissatisfied": "Dissatisfied: {items}",
     "digest.more": "and {count} more",
+    "job.failed": "⚠️ The timed task \"{job}\" ({number}) failed; it is in the log. Please check and handle it by hand.",
     "button.support": "Support +1",
     "button.status": "Progress",
     "button.claim": "Claim",

@@ -14,6 +14,10 @@ ACTIONS = {
     "survey_reopen": "重新打开", "convert": "转化", "reject": "不予受理", "withdraw": "撤回",
     "support": "附议", "comment": "评论", "vote": "投票", "handoff": "转交部门", "escalate": "向上反映",
 }
+JOBS = {
+    "poll_close": "协商截止", "poll_reminder": "投票提醒", "survey_send": "发送满意度评价",
+    "survey_reminder": "评价提醒", "survey_close": "评价结束", "digest": "每日汇总",
+}
 KINDS = {"proposal": "提案", "report": "社情民意"}
 
 POSITIONS = {"support": "（支持）", "neutral": "（中立）", "oppose": "（反对）", "": ""}
@@ -132,6 +136,8 @@ TEXTS = {
     "digest.closing": "今日截止的协商：{items}",
     "digest.dissatisfied": "不满意：{items}",
     "digest.more": "等 {count} 件",
+
+    "job.failed": "⚠️ 定时任务「{job}」（{number}）执行失败，已记录在日志里，请检查并手动处理。",
 
     # buttons
     "button.support": "附议 +1",

@@ -104,8 +104,11 @@ def test_a_failing_job_is_marked_failed_and_does_not_block_later_jobs(app, ran):
     broken = states["broken"]
     assert broken.state == "failed" and broken.done_at == now
     assert "RuntimeError" in broken.result and "the handler broke" in broken.result
-    with app.sessions() as session:  # what the broken job wrote was rolled back with it
-        assert session.scalar(select(func.count()).select_from(OutboxMessage)) == 0
+    with app.sessions() as session:  # what the broken job wrote was rolled back with it;
+        # the one message left tells the coordinators the job failed
+        rows = session.scalars(select(OutboxMessage)).all()
+        assert [(r.kind, r.chat_id is not None) for r in rows] == [("job.failed", True)]
+        assert "执行失败" in rows[0].text
 
     assert app.run_due() == 0  # a failed job is not retried in a loop
     assert ran == ["first", "broken", "after"]
