@@ -47,6 +47,7 @@ class Context:
     chat: Chat | None = None
     incoming: Incoming | None = None
     replies: list[str] = field(default_factory=list)
+    answered_here: bool = False  # whether an answer was posted in the chat the actor wrote in
 
     @property
     def lang(self) -> str:
@@ -80,6 +81,7 @@ class Context:
             return
         text = self._for(self.chat, text)
         self.replies.append(text)
+        self.answered_here = True
         outbox.enqueue(self.session, kind=kind, text=text, now=self.now, platform=self.chat.platform,
                        chat_id=self.chat.id, concern_id=concern.id if concern else None,
                        buttons=self._buttons(self.lang, buttons),
@@ -112,16 +114,16 @@ class Context:
                        dedupe_key=dedupe_key)
 
     def to_grid(self, concern: Concern, key: str, *, skip_chat: bool = True, **params: object) -> None:
-        """Post to the concern's grid group(s), except the chat the actor is already in."""
+        """Post to the concern's grid group(s), except the chat the actor was just answered in."""
         for chat in queries.chats_of_kind(self.session, "grid", concern.grid_id):
-            if skip_chat and self.chat is not None and chat.id == self.chat.id:
+            if skip_chat and self._answered_in(chat):
                 continue
             self.to_chat(chat, key, concern=concern, **params)
 
     def to_committee(self, key: str, *, concern: Concern | None = None, skip_chat: bool = True,
                      buttons: Iterable = (), **params: object) -> None:
         for chat in queries.chats_of_kind(self.session, "committee"):
-            if skip_chat and self.chat is not None and chat.id == self.chat.id:
+            if skip_chat and self._answered_in(chat):
                 continue
             self.to_chat(chat, key, concern=concern, buttons=buttons, **params)
 
@@ -145,6 +147,9 @@ class Context:
             if person.id not in told:
                 told.add(person.id)
                 self.to_person(person, key, concern=concern, **params)
+
+    def _answered_in(self, chat: Chat) -> bool:
+        return self.answered_here and self.chat is not None and chat.id == self.chat.id
 
     @staticmethod
     def _for(chat: Chat | None, text: str) -> str:

@@ -233,3 +233,48 @@ def test_malformed_toml(write, text):
 
 def test_config_error_is_a_value_error():
     assert issubclass(ConfigError, ValueError)
+
+
+# --- typos and wrong types are refused, platform ids are accepted ---------------------------
+
+@pytest.mark.parametrize(("toml", "key"), [
+    ('[databse]\nurl = "sqlite:///x.db"\n', "databse"),
+    ('[community]\ntimezon = "Asia/Shanghai"\n', "timezon"),
+    ('[[people]]\nhandle = "x"\ngird = "grid-1"\n', "gird"),
+], ids=["section", "community-key", "person-key"])
+def test_unknown_keys_are_refused_by_name(write, toml, key):
+    with pytest.raises(ConfigError) as error:
+        load(write(toml), environ={})
+    assert key in str(error.value)
+
+
+def test_an_unknown_key_in_a_later_person_entry_names_the_entry(write):
+    with pytest.raises(ConfigError) as error:
+        load(write(_directory_with('[[people]]\nhandle = "x"\nrole = ["member"]\n')), environ={})
+    assert "people[2]" in str(error.value) and "role" in str(error.value)
+
+
+def test_digest_when_quiet_must_be_a_real_boolean(write):
+    with pytest.raises(ConfigError, match="digest_when_quiet"):
+        load(write('[community]\ndigest_when_quiet = "false"\n'), environ={})
+    assert load(write('[community]\ndigest_when_quiet = false\n'), environ={}).settings.digest_when_quiet is False
+
+
+@pytest.mark.parametrize("options", ['["同意"]', "[]", '"同意/反对"', '["同意", ""]', '["同意", 2]'],
+                         ids=["one", "none", "string", "blank", "number"])
+def test_bad_poll_options(write, options):
+    with pytest.raises(ConfigError, match="poll_options"):
+        load(write(f"[community]\npoll_options = {options}\n"), environ={})
+
+
+def test_telegram_ids_on_people_and_chats_are_accepted(write):
+    text = DIRECTORY.replace('key = "committee"\nkind = "committee"\n',
+                             'key = "committee"\nkind = "committee"\ntelegram = -100123\n')
+    text = text.replace('handle = "wang"\n', 'handle = "wang"\ntelegram = 12345\n')
+    directory = load(write(text), environ={}).directory
+    chats = {c.key: c for c in directory.chats}
+    people = {p.handle: p for p in directory.people}
+    assert chats["committee"].ids == {"telegram": "-100123"}
+    assert chats["grid-1"].ids == {}
+    assert people["wang"].ids == {"telegram": "12345"}
+    assert people["ma"].ids == {}
