@@ -20,12 +20,13 @@ from .models import MessageLink, OutboxMessage
 def enqueue(session: Session, *, kind: str, text: str, now: datetime, platform: str, chat_id: int | None = None,
             person_id: int | None = None, concern_id: int | None = None,
             reply_to_external_id: str | None = None, buttons: Sequence[dict] = (),
-            dedupe_key: str | None = None) -> int | None:
+            dedupe_key: str | None = None, payload: dict | None = None) -> int | None:
     """Add a message to send; with ``dedupe_key`` a second enqueue of the same key is ignored."""
     if (chat_id is None) == (person_id is None):
         raise ValueError("an outbox message goes to exactly one chat or one person")
     values = dict(kind=kind, platform=platform, text=text, chat_id=chat_id, person_id=person_id, concern_id=concern_id,
                   reply_to_external_id=reply_to_external_id, buttons=list(buttons), dedupe_key=dedupe_key,
+                  payload=payload or {},
                   state="pending", attempts=0, last_error="", created_at=now, not_before=now)
     if dedupe_key is not None:
         return insert_ignoring_conflict(session, OutboxMessage.__table__, values, "dedupe_key")

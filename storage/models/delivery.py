@@ -28,6 +28,9 @@ class OutboxMessage(Base):
     text: Mapped[str] = mapped_column(Text)
     reply_to_external_id: Mapped[str | None] = mapped_column(String(128))
     buttons: Mapped[list] = mapped_column(JSON, default=list)
+    #: Platform-specific intent for platforms that can do more than send text:
+    #: {"poll": deliberation id}, {"stop_poll": deliberation id}, {"edit": message id}.
+    payload: Mapped[dict] = mapped_column(JSON, default=dict)
     dedupe_key: Mapped[str | None] = mapped_column(String(200), unique=True)
     state: Mapped[str] = mapped_column(String(16), default="pending")
     attempts: Mapped[int] = mapped_column(default=0)

@@ -31,6 +31,7 @@ class Chat(Base):
     title: Mapped[str] = mapped_column(String(200), default="")
     grid_id: Mapped[int | None] = mapped_column(ForeignKey("grids.id"))
     person_id: Mapped[int | None] = mapped_column(ForeignKey("people.id"))
+    forum: Mapped[bool] = mapped_column(default=False)
     unreachable_since: Mapped[datetime | None]
 
     grid: Mapped[Grid | None] = relationship()

@@ -109,3 +109,23 @@ def test_the_comparison_notices_drift(engine):
         connection.execute(text("DROP INDEX ix_outbox_state_not_before"))
     changes = diff(engine)
     assert changes and any(change[0] == "add_index" for change in changes)
+
+
+def test_0002_fills_new_columns_of_existing_rows(engine):
+    """Rows written under 0001 get payload {} and forum false when 0002 adds those columns."""
+    migrate.upgrade(engine, "0001")
+    now = datetime(2026, 3, 2, tzinfo=timezone.utc)
+    with engine.begin() as connection:
+        connection.execute(text("INSERT INTO chats (platform, external_id, kind, title) "
+                                "VALUES ('replay', 'g', 'grid', 'g')"))
+        connection.execute(text(
+            "INSERT INTO outbox (kind, platform, chat_id, text, buttons, state, attempts, last_error, "
+            "created_at, not_before) VALUES ('x', 'replay', 1, 'hi', '[]', 'pending', 0, '', :now, :now)"),
+            {"now": now.replace(tzinfo=None) if engine.dialect.name == "sqlite" else now})
+    migrate.upgrade(engine)
+    assert current_revision(engine) == head()
+    with engine.connect() as connection:
+        assert connection.execute(text("SELECT forum FROM chats")).scalar_one() in (False, 0)
+        payload = connection.execute(text("SELECT payload FROM outbox")).scalar_one()
+    assert payload in ({}, "{}")
+    assert diff(engine) == []
