@@ -8,6 +8,7 @@ from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
 from handlers import digest, directory, jobs
+from handlers.capabilities import TEXT_ONLY, Capabilities
 from handlers.classify import Classifier
 from handlers.clock import Clock, SystemClock
 from handlers.dispatch import Dispatcher
@@ -30,14 +31,16 @@ class App:
 
     def run_due(self) -> int:
         """Run the scheduled work due now (poll closes, surveys, reminders, digests)."""
-        return jobs.run_due(self.sessions, self.config.settings, self.classifier, self.clock.now())
+        return jobs.run_due(self.sessions, self.config.settings, self.classifier, self.clock.now(),
+                            caps=self.dispatcher.caps)
 
     def close(self) -> None:
         self.engine.dispose()
 
 
 def bootstrap(config: AppConfig, *, clock: Clock | None = None, database_url: str | None = None,
-              platforms: tuple[str, ...] = ("replay",), engine: Engine | None = None) -> App:
+              platforms: tuple[str, ...] = ("replay",), engine: Engine | None = None,
+              caps: Capabilities = TEXT_ONLY) -> App:
     """Connect, migrate, load the lexicon, write the directory and schedule the digest."""
     clock = clock or SystemClock()
     if engine is None:
@@ -51,5 +54,5 @@ def bootstrap(config: AppConfig, *, clock: Clock | None = None, database_url: st
         directory.sync(session, config.directory, clock.now(), platforms)
         digest.ensure_scheduled(session, config.settings, clock.now())
         session.commit()
-    dispatcher = Dispatcher(sessions, config.settings, classifier, clock)
+    dispatcher = Dispatcher(sessions, config.settings, classifier, clock, caps)
     return App(config, engine, sessions, classifier, clock, dispatcher)

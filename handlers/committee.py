@@ -26,6 +26,7 @@ def size(ctx: Context, args: str) -> None:
         raise Refused("refused.bad_size", number=concern.id)
     before = concern.size
     concern.size, concern.size_confirmed, concern.updated_at = value, True, ctx.now
+    ctx.touch(concern)
     ctx.audit(concern, "size", concern.state, concern.state, before=before, after=value)
     ctx.reply("size.reply", concern=concern, number=concern.id, size=Word("size", value))
     if value == "urgent" and before != "urgent":
@@ -40,5 +41,6 @@ def category(ctx: Context, args: str) -> None:
         raise Refused("refused.bad_category", categories="、".join(ctx.classifier.categories))
     before = concern.category
     concern.category, concern.updated_at = value, ctx.now
+    ctx.touch(concern)
     ctx.audit(concern, "category", concern.state, concern.state, before=before, after=value)
     ctx.reply("category.reply", concern=concern, number=concern.id, category=value)

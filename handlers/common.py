@@ -31,6 +31,7 @@ def move(ctx: Context, concern: Concern, action: str, **detail: object) -> None:
     before = concern.state
     concern.state = target
     concern.updated_at = ctx.now
+    ctx.touch(concern)
     ctx.audit(concern, action, before, target, **detail)
 
 

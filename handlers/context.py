@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session
 from storage import outbox, queries
 from storage.models import AuditEntry, Chat, Concern, Person
 
+from .capabilities import TEXT_ONLY, Capabilities
 from .classify import Classifier
 from .lifecycle import Role
 from .messages import Incoming
@@ -46,8 +47,18 @@ class Context:
     role: Role = Role.SYSTEM
     chat: Chat | None = None
     incoming: Incoming | None = None
+    caps: Capabilities = TEXT_ONLY
     replies: list[str] = field(default_factory=list)
     answered_here: bool = False  # whether an answer was posted in the chat the actor wrote in
+    touched: set[int] = field(default_factory=set)  # concerns whose cards need refreshing
+
+    def touch(self, concern: Concern) -> None:
+        self.touched.add(concern.id)
+
+    @property
+    def quiet(self) -> bool:
+        """A button press or a native poll vote: the platform shows the answer itself."""
+        return self.incoming is not None and self.incoming.via != "text"
 
     @property
     def lang(self) -> str:
@@ -60,31 +71,36 @@ class Context:
 
     # --- speaking -------------------------------------------------------------------
     def reply(self, key: str, *, concern: Concern | None = None, buttons: Iterable = (), private: bool = False,
-              **params: object) -> None:
+              payload: dict | None = None, **params: object) -> None:
         """Answer the sender where they wrote, quoting their message.
 
         ``private`` answers in the sender's private chat instead (used when an answer in a
         group would point at an anonymous reporter).
         """
         self.reply_text(render(self.lang, key, **params), concern=concern, buttons=buttons, private=private,
-                        kind=f"reply:{key}")
+                        kind=f"reply:{key}", payload=payload)
 
     def reply_text(self, text: str, *, concern: Concern | None = None, buttons: Iterable = (),
-                   private: bool = False, kind: str = "reply:view") -> None:
-        """Answer the sender with text already rendered in their language."""
-        if self.chat is None or self.actor is None:
+                   private: bool = False, kind: str = "reply:view", payload: dict | None = None) -> None:
+        """Answer the sender with text already rendered in their language.
+
+        A quiet request (button, poll vote) gets its answer from the adapter (a toast), not
+        as a message.
+        """
+        if self.chat is None or self.actor is None or self.quiet:
             self.replies.append(text)
+            self.answered_here = self.quiet
             return
         if private and self.chat.kind != "private":
             self.replies.append(text)
             self._send_person(self.actor, kind, text, concern, buttons, None)
             return
-        text = self._for(self.chat, text)
+        text = self.mask_for(self.chat, text)
         self.replies.append(text)
         self.answered_here = True
         outbox.enqueue(self.session, kind=kind, text=text, now=self.now, platform=self.chat.platform,
                        chat_id=self.chat.id, concern_id=concern.id if concern else None,
-                       buttons=self._buttons(self.lang, buttons),
+                       buttons=self.render_buttons(self.lang, buttons), payload=payload,
                        reply_to_external_id=self.incoming.message_id if self.incoming else None)
 
     def discreet(self, concern: Concern) -> bool:
@@ -93,11 +109,11 @@ class Context:
                 and self.chat is not None and self.chat.kind != "private")
 
     def to_chat(self, chat: Chat, key: str, *, concern: Concern | None = None, buttons: Iterable = (),
-                dedupe_key: str | None = None, **params: object) -> None:
+                dedupe_key: str | None = None, payload: dict | None = None, **params: object) -> None:
         lang = self.settings.language
-        outbox.enqueue(self.session, kind=key, text=self._for(chat, render(lang, key, **params)), now=self.now,
+        outbox.enqueue(self.session, kind=key, text=self.mask_for(chat, render(lang, key, **params)), now=self.now,
                        platform=chat.platform, chat_id=chat.id, concern_id=concern.id if concern else None,
-                       buttons=self._buttons(lang, buttons), dedupe_key=dedupe_key)
+                       buttons=self.render_buttons(lang, buttons), dedupe_key=dedupe_key, payload=payload)
 
     def to_person(self, person: Person, key: str, *, concern: Concern | None = None, buttons: Iterable = (),
                   dedupe_key: str | None = None, **params: object) -> None:
@@ -110,7 +126,7 @@ class Context:
             log.warning("person %s has no platform identity; %s not sent", person.id, kind)
             return
         outbox.enqueue(self.session, kind=kind, text=text, now=self.now, platform=platform, person_id=person.id,
-                       concern_id=concern.id if concern else None, buttons=self._buttons(person.language, buttons),
+                       concern_id=concern.id if concern else None, buttons=self.render_buttons(person.language, buttons),
                        dedupe_key=dedupe_key)
 
     def to_grid(self, concern: Concern, key: str, *, skip_chat: bool = True, **params: object) -> None:
@@ -121,11 +137,11 @@ class Context:
             self.to_chat(chat, key, concern=concern, **params)
 
     def to_committee(self, key: str, *, concern: Concern | None = None, skip_chat: bool = True,
-                     buttons: Iterable = (), **params: object) -> None:
+                     buttons: Iterable = (), payload: dict | None = None, **params: object) -> None:
         for chat in queries.chats_of_kind(self.session, "committee"):
             if skip_chat and self._answered_in(chat):
                 continue
-            self.to_chat(chat, key, concern=concern, buttons=buttons, **params)
+            self.to_chat(chat, key, concern=concern, buttons=buttons, payload=payload, **params)
 
     def to_coordinators(self, key: str, *, concern: Concern | None = None, **params: object) -> None:
         """The coordinators' group if there is one, otherwise each coordinator privately."""
@@ -152,12 +168,12 @@ class Context:
         return self.answered_here and self.chat is not None and chat.id == self.chat.id
 
     @staticmethod
-    def _for(chat: Chat | None, text: str) -> str:
+    def mask_for(chat: Chat | None, text: str) -> str:
         """Text bound for a group is masked, whoever typed the numbers into it."""
         return text if chat is None or chat.kind == "private" else mask(text)
 
     @staticmethod
-    def _buttons(lang: str | None, rows: Iterable) -> list:
+    def render_buttons(lang: str | None, rows: Iterable) -> list:
         """Button rows with their labels rendered in the recipient's language."""
         return [[{"label": resolve(lang, b["label"]), "command": b["command"]} for b in row] for row in rows]
 

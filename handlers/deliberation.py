@@ -7,14 +7,16 @@ from collections import Counter
 
 from sqlalchemy import delete
 
-from storage import queries, schedule
+from storage import outbox, queries, schedule
 from storage.models import Concern, Deliberation, Option, Outcome, ScheduledJob, Vote
 
+from . import buttons
 from .common import load, move, need_text, require
 from .context import Context, Lazy, Word, render
 from .lifecycle import COMMITTEE_ROLES, Refused, Role
 from .timeparse import find_deadline
 
+RETRACT_WORDS = ("-", "撤回", "retract")
 _OPTION_SPLIT = re.compile(r"\s*[/／|｜]\s*")
 
 
@@ -49,8 +51,11 @@ def deliberate(ctx: Context, args: str) -> None:
     card = dict(number=concern.id, question=question, options=_numbered(poll), deadline=ctx.local(closes_at),
                 quorum=quorum(poll), electorate=electorate,
                 multiple_hint=_multiple_hint(concern.id) if multiple else "")
-    buttons = [[{"label": f"{o.position}. {o.text}", "command": f"/vote {concern.id} {o.position}"}] for o in poll.options]
-    ctx.to_committee("deliberate.card", concern=concern, skip_chat=False, buttons=buttons, **card)
+    rows = buttons.vote(concern.id, [(o.position, o.text) for o in poll.options])
+    for chat in queries.chats_of_kind(ctx.session, "committee"):
+        native = ctx.caps.polls(chat)  # a native poll replaces the vote buttons
+        ctx.to_chat(chat, "deliberate.card", concern=concern, buttons=() if native else rows,
+                    payload={"poll": poll.id} if native else None, **card)
     if ctx.chat is None or ctx.chat.kind != "committee":
         ctx.reply("deliberate.card", concern=concern, **card)
     ctx.inform(concern, "deliberate.inform", number=concern.id, deadline=ctx.local(closes_at))
@@ -66,6 +71,11 @@ def vote(ctx: Context, args: str) -> None:
         raise Refused("refused.no_poll", number=concern.id)
     if poll.state != "open" or ctx.now >= poll.closes_at:
         raise Refused("refused.poll_closed", number=concern.id, deadline=ctx.local(poll.closes_at))
+    if rest.strip() in RETRACT_WORDS:  # a native poll's "retract vote"
+        ctx.session.execute(delete(Vote).where(Vote.deliberation_id == poll.id, Vote.person_id == ctx.actor.id))
+        ctx.audit(concern, "vote", options=[], changed=True)
+        ctx.reply("vote.retracted", concern=concern, number=concern.id)
+        return
     chosen = _chosen_options(poll, rest, concern.id)
     if len(chosen) > 1 and not poll.multiple:
         raise Refused("refused.one_option")
@@ -114,6 +124,7 @@ def close_poll(ctx: Context, poll: Deliberation, *, early: bool = False) -> None
     voters = len({v.person_id for v in poll.votes})
     poll.state, poll.closed_at = "closed", ctx.now
     schedule.cancel(ctx.session, concern_id=concern.id, kinds=("poll_close", "poll_reminder"), now=ctx.now)
+    stop_native_polls(ctx, poll)
     params = dict(number=concern.id, voters=voters, electorate=poll.electorate, quorum=quorum(poll),
                   tally=tally_text(poll))
     if voters >= quorum(poll):
@@ -132,6 +143,14 @@ def close_poll(ctx: Context, poll: Deliberation, *, early: bool = False) -> None
     ctx.to_committee("poll.no_quorum", concern=concern, skip_chat=False, **params)
     ctx.to_coordinators("poll.no_quorum", concern=concern, **params)
     ctx.inform(concern, "poll.no_quorum_inform", number=concern.id)
+
+
+def stop_native_polls(ctx: Context, poll: Deliberation) -> None:
+    """Where the committee votes in a native poll, stop it so nobody votes after the close."""
+    for chat in queries.chats_of_kind(ctx.session, "committee"):
+        if ctx.caps.polls(chat):
+            outbox.enqueue(ctx.session, kind="poll.stop", text="", now=ctx.now, platform=chat.platform,
+                           chat_id=chat.id, concern_id=poll.concern_id, payload={"stop_poll": poll.id})
 
 
 def poll_close_job(ctx: Context, job: ScheduledJob) -> str:

@@ -19,7 +19,8 @@ from sqlalchemy.orm import Session, sessionmaker
 from storage import outbox, queries
 from storage.models import Chat, Identity, Person
 
-from . import committee, deliberation, followup, intake, surveys, views
+from . import cards, committee, deliberation, followup, intake, surveys, views
+from .capabilities import TEXT_ONLY, Capabilities
 from .classify import Classifier
 from .clock import Clock
 from .commands import Command, is_support_word, parse
@@ -54,8 +55,9 @@ class Dispatcher:
     """Runs one incoming message through the rules. Thread-safe; holds no per-chat state."""
 
     def __init__(self, sessions: sessionmaker[Session], settings: Settings, classifier: Classifier,
-                 clock: Clock) -> None:
+                 clock: Clock, caps: Capabilities = TEXT_ONLY) -> None:
         self.sessions, self.settings, self.classifier, self.clock = sessions, settings, classifier, clock
+        self.caps = caps
 
     def handle(self, message: Incoming) -> Result:
         command = parse(message.text, self.settings.report_tags)
@@ -83,6 +85,7 @@ class Dispatcher:
                     name = self._reply_to_concern(ctx, message)
                     if name is None:
                         return Result("ignored")
+                cards.refresh(ctx)
                 session.commit()
                 return Result("done", name, ctx.replies[0] if ctx.replies else None)
             except Refused as refusal:
@@ -98,9 +101,11 @@ class Dispatcher:
                 session.rollback()
                 log.exception("handling %r failed", name)
                 text = render(ctx.lang, "error.apology")
-                self._answer(where, message, text, now, "error")
+                if message.via == "text":
+                    self._answer(where, message, text, now, "error")
                 return Result("error", name, text)
-        self._answer(where, message, text, now, "refused", private=private)
+        if message.via == "text":  # a button's or poll's refusal is shown by the platform
+            self._answer(where, message, text, now, "refused", private=private)
         return Result("refused", name, text)
 
     def _reply_to_concern(self, ctx: Context, message: Incoming) -> str | None:
@@ -123,7 +128,8 @@ class Dispatcher:
     def _context(self, session: Session, message: Incoming, where: Where, now) -> Context:
         actor = session.get(Person, where.person_id)
         return Context(session=session, settings=self.settings, classifier=self.classifier, now=now, actor=actor,
-                       role=Role.of(actor.role_names), chat=session.get(Chat, where.chat_id), incoming=message)
+                       role=Role.of(actor.role_names), chat=session.get(Chat, where.chat_id), incoming=message,
+                       caps=self.caps)
 
     def _answer(self, where: Where, message: Incoming, text: str, now, status: str, *,
                 private: bool = False) -> None:

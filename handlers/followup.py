@@ -7,6 +7,7 @@ from storage import queries, schedule
 from storage.models import Assignment, Concern, ProgressNote, Proposal, Survey
 
 from .common import load, move, need_text, require
+from .deliberation import stop_native_polls
 from .context import Context, Word, concern_params
 from .lifecycle import Refused, Role
 
@@ -128,6 +129,7 @@ def end_poll(ctx: Context, concern: Concern) -> None:
     poll = queries.latest_deliberation(ctx.session, concern.id)
     if poll is not None and poll.state == "open":
         poll.state, poll.closed_at, poll.result = "cancelled", ctx.now, "cancelled"
+        stop_native_polls(ctx, poll)
     schedule.cancel(ctx.session, concern_id=concern.id, kinds=("poll_close", "poll_reminder"), now=ctx.now)
 
 

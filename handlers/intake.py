@@ -7,9 +7,9 @@ from storage import queries, schedule
 from storage.models import Comment, Concern, MessageLink, SourceMessage, Support
 
 from .common import load, move, require
-from .context import Context, Lazy, Word, concern_params
+from . import buttons
+from .context import Context, Word, concern_params
 from .lifecycle import Refused, Role
-from .settings import SIZES
 from .texts import t
 
 POSITIONS = {"支持": "support", "中立": "neutral", "反对": "oppose"}
@@ -37,15 +37,17 @@ def report(ctx: Context, args: str) -> None:
     ctx.audit(concern, "report", None, "reported", anonymous=anonymous, words=list(guess.words))
     params = concern_params(concern)
     if not anonymous:
-        ctx.reply("report.ack", concern=concern, buttons=_resident_buttons(concern.id), **params)
+        ctx.reply("report.ack", concern=concern, buttons=buttons.resident(concern.id),
+                  payload={"card": "grid"} if ctx.chat.kind == "grid" else None, **params)
     else:
         private = ctx.chat.kind == "private"
         ctx.reply("report.ack_anonymous" if private else "report.ack_anonymous_group", concern=concern, **params)
     if ctx.chat.kind != "grid" or ctx.chat.grid_id != grid.id:
-        ctx.to_grid(concern, "report.grid_notice", skip_chat=False, buttons=_resident_buttons(concern.id), **params)
+        ctx.to_grid(concern, "report.grid_notice", skip_chat=False, buttons=buttons.resident(concern.id),
+                    payload={"card": "grid"}, **params)
     reporter = ctx.actor.display_name if not anonymous else None
-    ctx.to_committee("report.card", concern=concern, buttons=_member_buttons(concern.id),
-                     reporter=reporter or _anonymous_word(ctx), **params)
+    ctx.to_committee("report.card", concern=concern, buttons=buttons.member(concern.id),
+                     payload={"card": "committee"}, reporter=reporter or _anonymous_word(ctx), **params)
 
 
 def support(ctx: Context, args: str) -> None:
@@ -63,6 +65,7 @@ def add_support(ctx: Context, concern: Concern) -> None:
     if queries.support_of(ctx.session, concern.id, ctx.actor.id):
         raise Refused("refused.already_supported", number=concern.id, count=count)
     ctx.session.add(Support(concern=concern, person=ctx.actor, follow=True, at=ctx.now))
+    ctx.touch(concern)
     _record_source(ctx, concern, "support")
     ctx.audit(concern, "support")
     concern.updated_at = ctx.now
@@ -139,12 +142,4 @@ def _anonymous_word(ctx: Context) -> str:
     return t(ctx.settings.language, "anonymous")
 
 
-def _resident_buttons(number: int) -> list[list[dict]]:
-    return [[{"label": Lazy.of("button.support"), "command": f"/support {number}"},
-             {"label": Lazy.of("button.status"), "command": f"/status {number}"}]]
 
-
-def _member_buttons(number: int) -> list[list[dict]]:
-    return [[{"label": Lazy.of("button.claim"), "command": f"/claim {number}"}],
-            [{"label": Word("size", size), "command": f"/size {number} {size}"} for size in SIZES],
-            [{"label": Lazy.of("button.deliberate"), "command": f"/deliberate {number}"}]]

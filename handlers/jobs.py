@@ -17,7 +17,8 @@ from sqlalchemy.orm.exc import StaleDataError
 from storage import schedule
 from storage.models import ScheduledJob
 
-from . import deliberation, digest, surveys
+from . import cards, deliberation, digest, surveys
+from .capabilities import TEXT_ONLY, Capabilities
 from .classify import Classifier
 from .context import Context, Word
 from .settings import Settings
@@ -36,7 +37,7 @@ JOBS: dict[str, JobHandler] = {
 
 
 def run_due(sessions: sessionmaker[Session], settings: Settings, classifier: Classifier, now: datetime,
-            limit: int = 200) -> int:
+            limit: int = 200, caps: Capabilities = TEXT_ONLY) -> int:
     """Run every job due at ``now`` (up to ``limit``), oldest first; return how many ran."""
     with sessions() as session:  # a digest that failed yesterday must not stop today's
         digest.ensure_scheduled(session, settings, now)
@@ -48,10 +49,11 @@ def run_due(sessions: sessionmaker[Session], settings: Settings, classifier: Cla
             if job is None:
                 return ran
             job_id, kind = job.id, job.kind
-            ctx = Context(session=session, settings=settings, classifier=classifier, now=now)
+            ctx = Context(session=session, settings=settings, classifier=classifier, now=now, caps=caps)
             try:
                 result = JOBS[kind](ctx, job)
                 schedule.finish(job, now, result)
+                cards.refresh(ctx)
                 session.commit()
             except StaleDataError:  # a command changed the same concern meanwhile: run it again
                 session.rollback()

@@ -26,6 +26,9 @@ class Incoming:
     private: bool = False
     language: str | None = None
     event_id: str | None = None
+    #: "text" for a typed message; "button" for a pressed button and "poll" for a native
+    #: poll vote, whose answers the platform shows itself (nothing is posted for them).
+    via: str = "text"
 
 
 @dataclass(frozen=True)

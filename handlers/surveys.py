@@ -6,6 +6,7 @@ from collections import Counter
 from storage import queries, schedule
 from storage.models import Concern, ScheduledJob, Survey, SurveyResponse
 
+from . import buttons
 from .common import load, move
 from .context import Context, Word, render
 from .followup import reopen_concern
@@ -69,11 +70,10 @@ def send_job(ctx: Context, job: ScheduledJob) -> str:
                     sent_at=ctx.now, closes_at=ctx.now + ctx.settings.survey_open_for)
     ctx.session.add(survey)
     ctx.session.flush()
-    buttons = [[{"label": Word("rating", rating), "command": f"/survey {concern.id} {n}"}
-                for n, rating in enumerate(("satisfied", "basically", "dissatisfied"), start=1)]]
+    rows = buttons.survey(concern.id)
     people = invitees(ctx, concern)
     for person in people:
-        ctx.to_person(person, "survey.ask", concern=concern, buttons=buttons, number=concern.id,
+        ctx.to_person(person, "survey.ask", concern=concern, buttons=rows, number=concern.id,
                       summary=summary(concern.text, 60),
                       closes_hint=_closes_hint(ctx, person.language, survey))
     schedule.schedule(ctx.session, kind="survey_reminder", due_at=ctx.now + ctx.settings.survey_reminder_after,

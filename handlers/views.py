@@ -66,6 +66,10 @@ def mine(ctx: Context, args: str) -> None:
 
 
 def help_(ctx: Context, args: str) -> None:
+    """``/help``; also ``/start`` (and ``/start report`` from the deep link for private reports)."""
+    if args.strip() == "report":
+        ctx.reply("start.report")
+        return
     parts = [render(ctx.lang, "help.resident")]
     if ctx.role >= Role.MEMBER:
         parts.append(render(ctx.lang, "help.member"))

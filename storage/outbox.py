@@ -61,13 +61,17 @@ def claim(sessions: sessionmaker[Session], platform: str, now: datetime, *, limi
 
 def mark_sent(session: Session, message: OutboxMessage, now: datetime, external_message_id: str | None,
               chat_id: int | None) -> None:
-    """Record delivery; a concern's message in a known chat is linked so replies thread to it."""
+    """Record delivery; a concern's message in a known chat is linked so replies thread to it.
+
+    A row that carried ``{"card": which}`` is linked as ``card:which`` so it can be edited.
+    """
     session.execute(update(OutboxMessage).where(OutboxMessage.id == message.id).values(
         state="sent", sent_at=now, locked_until=None, external_message_id=external_message_id))
     if message.concern_id is not None and chat_id is not None and external_message_id is not None:
         insert_ignoring_conflict(session, MessageLink.__table__, dict(
             chat_id=chat_id, external_message_id=external_message_id, concern_id=message.concern_id,
-            kind="card"), ("chat_id", "external_message_id"))
+            kind=f"card:{message.payload['card']}" if (message.payload or {}).get("card") else "message"),
+            ("chat_id", "external_message_id"))
 
 
 def mark_retry(session: Session, message_id: int, not_before: datetime, error: str) -> None:

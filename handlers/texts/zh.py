@@ -75,6 +75,7 @@ TEXTS = {
     "deliberate.multiple_hint": "（可多选，用逗号分隔，如 /vote {number} 1,3）",
     "deliberate.inform": "🗳 #{number} 已提交委员会协商，{deadline} 前形成意见后告知大家。",
     "vote.recorded": "✅ 已记录您对 #{number} 的投票：{choice}。截止（{deadline}）前可以改。",
+    "vote.retracted": "↩️ 已撤回您对 #{number} 的投票。",
     "vote.changed": "✅ 您对 #{number} 的投票已改为：{choice}。",
     "poll.reminder": "⏰ #{number} 的协商将于 {deadline} 截止，您还没有投票：/vote {number} 选项号\n{question}\n{options}",
     "poll.result": "🗳 #{number} 协商结束（{voters}/{electorate} 人投票，达到法定人数 {quorum}）：\n{tally}\n结果：{winner}。请接单委员 /decide {number} 方案内容 记录方案。",
@@ -138,6 +139,10 @@ TEXTS = {
     "digest.more": "等 {count} 件",
 
     "job.failed": "⚠️ 定时任务「{job}」（{number}）执行失败，已记录在日志里，请检查并手动处理。",
+
+    "card.committee": "📋 #{number}【{category}·{size}】{grid}｜{state}\n{summary}\n报事人：{reporter}　{supports} 人反映　接单：{claimed}",
+    "card.grid": "📝 #{number}【{category}】{grid}｜{state}\n{summary}\n现有 {supports} 人反映。回复「+1」或 /support {number} 附议。",
+    "start.report": "🤫 在这里报事只有召集人能看到您是谁。请发送：/report 匿名 要反映的事情（例如：/report 匿名 5栋楼道有人飞线充电）",
 
     # buttons
     "button.support": "附议 +1",

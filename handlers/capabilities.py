@@ -1,0 +1,26 @@
+"""What each platform can do beyond plain text; adapters declare it, handlers ask.
+
+A platform with native polls gets a poll (and a stop at the deadline) next to the text
+card; a platform that can edit messages gets its concern cards edited in place as the
+concern changes. The replay and text-only platforms get neither and lose nothing.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from storage.models import Chat
+
+
+@dataclass(frozen=True)
+class Capabilities:
+    native_polls: frozenset[str] = frozenset()
+    edits: frozenset[str] = frozenset()
+
+    def polls(self, chat: Chat) -> bool:
+        return chat.platform in self.native_polls
+
+    def edits_cards(self, chat: Chat) -> bool:
+        return chat.platform in self.edits
+
+
+TEXT_ONLY = Capabilities()
