@@ -2,8 +2,9 @@
 
 A row is leased (committed), sent, then marked sent with the platform's message id. A
 transport says how a send failed: ``RetryLater`` (429, 5xx, timeouts) puts the row back
-after a delay, ``Unreachable`` (the bot was blocked or removed) gives up on that
-recipient and remembers it for the coordinators' digest.
+after a delay, ``Unreachable`` (the bot was blocked or removed) gives up on that recipient
+and remembers it for the coordinators, ``Rejected`` (the platform refuses this message for
+good) fails the row; any other error is retried a few times, then the row fails.
 """
 from __future__ import annotations
 
@@ -30,6 +31,10 @@ class RetryLater(Exception):
 
 class Unreachable(Exception):
     """The recipient cannot be reached on this platform (blocked, kicked, never started)."""
+
+
+class Rejected(Exception):
+    """The platform refuses this message for good (malformed, too long, chat gone)."""
 
 
 @dataclass(frozen=True)
@@ -66,6 +71,39 @@ def resolve(session: Session, message: OutboxMessage) -> Address | None:
                    chat.id if chat else None, person.id)
 
 
+def address_of(sessions: sessionmaker[Session], row: OutboxMessage) -> Address | None:
+    with sessions() as session:
+        return resolve(session, row)
+
+
+def record(sessions: sessionmaker[Session], row: OutboxMessage, address: Address | None, now: datetime,
+           external_id: str | None = None, error: BaseException | None = None) -> int:
+    """Write what became of one send attempt; return 1 if the row was sent."""
+    with sessions() as session:
+        if address is None:
+            outbox.mark_failed(session, row.id, "unreachable", "no identity on this platform")
+        elif error is None:
+            outbox.mark_sent(session, row, now, external_id, address.chat_id)
+        elif isinstance(error, Unreachable):
+            log.warning("outbox %s: %s unreachable: %s", row.id, address.label, error)
+            outbox.mark_failed(session, row.id, "unreachable", str(error))
+            if address.chat_id is not None:
+                chat = session.get(Chat, address.chat_id)
+                chat.unreachable_since = chat.unreachable_since or now
+        elif isinstance(error, Rejected):
+            log.error("outbox %s: %s refused the message: %s", row.id, address.label, error)
+            outbox.mark_failed(session, row.id, "failed", str(error))
+        else:
+            delay = error.seconds if isinstance(error, RetryLater) else 30
+            text = str(error) if isinstance(error, RetryLater) else f"{type(error).__name__}: {error}"
+            if row.attempts >= MAX_ATTEMPTS:
+                outbox.mark_failed(session, row.id, "failed", f"gave up after {row.attempts} attempts: {text}")
+            else:
+                outbox.mark_retry(session, row.id, now + timedelta(seconds=delay), text)
+        session.commit()
+    return 1 if address is not None and error is None else 0
+
+
 def drain(sessions: sessionmaker[Session], transport: Transport, now: datetime, *, batch: int = 5,
           limit: int = 10_000) -> int:
     """Send due rows for this transport's platform until none is left; return how many were sent."""
@@ -80,38 +118,14 @@ def drain(sessions: sessionmaker[Session], transport: Transport, now: datetime, 
 
 
 def deliver(sessions: sessionmaker[Session], transport: Transport, row: OutboxMessage, now: datetime) -> int:
-    with sessions() as session:
-        address = resolve(session, row)
-        if address is None:
-            outbox.mark_failed(session, row.id, "unreachable", "no identity on this platform")
-            session.commit()
-            return 0
-        try:
-            external_id = transport.send(row, address)
-        except RetryLater as exc:
-            if row.attempts >= MAX_ATTEMPTS:
-                outbox.mark_failed(session, row.id, "failed", f"gave up after {row.attempts} attempts: {exc}")
-            else:
-                outbox.mark_retry(session, row.id, now + timedelta(seconds=exc.seconds), str(exc))
-            session.commit()
-            return 0
-        except Unreachable as exc:
-            log.warning("outbox %s: %s unreachable: %s", row.id, address.label, exc)
-            outbox.mark_failed(session, row.id, "unreachable", str(exc))
-            if address.chat_id is not None:
-                chat = session.get(Chat, address.chat_id)
-                chat.unreachable_since = chat.unreachable_since or now
-            session.commit()
-            return 0
-        except Exception as exc:  # an unexpected platform error: keep the row, try again later
-            log.exception("outbox %s: sending to %s failed", row.id, address.label)
-            error = f"{type(exc).__name__}: {exc}"
-            if row.attempts >= MAX_ATTEMPTS:
-                outbox.mark_failed(session, row.id, "failed", f"gave up after {row.attempts} attempts: {error}")
-            else:
-                outbox.mark_retry(session, row.id, now + timedelta(seconds=30), error)
-            session.commit()
-            return 0
-        outbox.mark_sent(session, row, now, external_id, address.chat_id)
-        session.commit()
-        return 1
+    address = address_of(sessions, row)
+    if address is None:
+        return record(sessions, row, None, now)
+    try:
+        external_id = transport.send(row, address)
+    except (RetryLater, Unreachable, Rejected) as exc:
+        return record(sessions, row, address, now, error=exc)
+    except Exception as exc:  # an unexpected platform error: keep the row, try again later
+        log.exception("outbox %s: sending to %s failed", row.id, address.label)
+        return record(sessions, row, address, now, error=exc)
+    return record(sessions, row, address, now, external_id)
