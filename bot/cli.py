@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import argparse
 import logging
+import os
 import sys
 import tempfile
 from pathlib import Path
@@ -53,6 +54,10 @@ def _parser() -> argparse.ArgumentParser:
     exp.add_argument("--output", help="file to write (default: standard output)")
     exp.add_argument("--hide-reporters", action="store_true", help="leave every reporter's identity out")
     exp.set_defaults(func=_export)
+
+    run = sub.add_parser("run", help="run the Telegram bot (token from SHANGLIANG_TELEGRAM_TOKEN)")
+    run.add_argument("--config", help="TOML config (database, community rules, grids, chats, people)")
+    run.set_defaults(func=_run)
 
     mig = sub.add_parser("migrate", help="create or upgrade the database schema")
     mig.add_argument("--config")
@@ -112,6 +117,11 @@ def _export(args: argparse.Namespace) -> int:
     finally:
         engine.dispose()
     return 0
+
+
+def _run(args: argparse.Namespace) -> int:
+    from .telegram.main import run
+    return run(load(args.config), os.environ)
 
 
 def _migrate(args: argparse.Namespace) -> int:

@@ -27,12 +27,26 @@ class ConfigError(ValueError):
 
 
 @dataclass(frozen=True)
+class TelegramSettings:
+    """``[telegram]``: where the Bot API lives and how updates arrive. The token is not here."""
+
+    base_url: str = "https://api.telegram.org"
+    webhook_url: str | None = None       # set → webhook mode; unset → long polling
+    webhook_listen: str = "127.0.0.1"
+    webhook_port: int = 8443
+    webhook_path: str = "telegram"
+    rate_limit: bool = True              # ~30 messages/s overall, 20/min per group
+    tick_seconds: float = 5.0
+
+
+@dataclass(frozen=True)
 class AppConfig:
     database_url: str = DEFAULT_URL
     settings: Settings = field(default_factory=Settings)
     directory: Directory = field(default_factory=Directory)
     lexicon: Path | None = None
     source: str = "(defaults)"
+    telegram: TelegramSettings = field(default_factory=TelegramSettings)
 
 
 def duration(value: str, where: str) -> timedelta:
@@ -51,6 +65,8 @@ KNOWN = {
     "deadlines": {"poll", "poll_reminder", "response", "resolution"},
     "survey": {"delay", "reminder_after", "open_for"},
     "intake": {"lexicon"},
+    "telegram": {"base_url", "webhook_url", "webhook_listen", "webhook_port", "webhook_path", "rate_limit",
+                 "tick_seconds"},
     "grids": {"key", "name"},
     "chats": {"key", "kind", "grid", "title", *PLATFORM_KEYS},
     "people": {"handle", "name", "roles", "grid", "language", *PLATFORM_KEYS},
@@ -87,7 +103,30 @@ def load(path: str | Path | None = None, environ: dict[str, str] | None = None) 
     lexicon = data.get("intake", {}).get("lexicon")
     base = Path(path).parent if path else Path.cwd()
     return AppConfig(database_url=url, settings=_settings(data), directory=_directory(data),
-                     lexicon=(base / lexicon) if lexicon else None, source=str(path or "(defaults)"))
+                     lexicon=(base / lexicon) if lexicon else None, source=str(path or "(defaults)"),
+                     telegram=_telegram(data.get("telegram", {})))
+
+
+def _telegram(table: dict) -> TelegramSettings:
+    default = TelegramSettings()
+    try:
+        tg = TelegramSettings(
+            base_url=str(table.get("base_url", default.base_url)).rstrip("/"),
+            webhook_url=table.get("webhook_url") or None,
+            webhook_listen=str(table.get("webhook_listen", default.webhook_listen)),
+            webhook_port=int(table.get("webhook_port", default.webhook_port)),
+            webhook_path=str(table.get("webhook_path", default.webhook_path)).strip("/"),
+            rate_limit=table.get("rate_limit", default.rate_limit),
+            tick_seconds=float(table.get("tick_seconds", default.tick_seconds)))
+    except (TypeError, ValueError) as exc:
+        raise ConfigError(f"telegram: {exc}") from None
+    if not tg.base_url.startswith(("http://", "https://")):
+        raise ConfigError("telegram.base_url must start with http:// or https://")
+    if not isinstance(tg.rate_limit, bool):
+        raise ConfigError("telegram.rate_limit must be true or false")
+    if tg.webhook_url and not tg.webhook_url.startswith("https://"):
+        raise ConfigError("telegram.webhook_url must be an https:// address Telegram can reach")
+    return tg
 
 
 def _settings(data: dict) -> Settings:

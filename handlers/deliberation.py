@@ -14,6 +14,7 @@ from . import buttons
 from .common import load, move, need_text, require
 from .context import Context, Lazy, Word, render
 from .lifecycle import COMMITTEE_ROLES, Refused, Role
+from .privacy import summary
 from .timeparse import find_deadline
 
 RETRACT_WORDS = ("-", "撤回", "retract")
@@ -52,10 +53,15 @@ def deliberate(ctx: Context, args: str) -> None:
                 quorum=quorum(poll), electorate=electorate,
                 multiple_hint=_multiple_hint(concern.id) if multiple else "")
     rows = buttons.vote(concern.id, [(o.position, o.text) for o in poll.options])
+    topic = f"#{concern.id} {summary(concern.text, 40)}"
     for chat in queries.chats_of_kind(ctx.session, "committee"):
-        native = ctx.caps.polls(chat)  # a native poll replaces the vote buttons
-        ctx.to_chat(chat, "deliberate.card", concern=concern, buttons=() if native else rows,
-                    payload={"poll": poll.id} if native else None, **card)
+        if not ctx.caps.polls(chat):
+            ctx.to_chat(chat, "deliberate.card", concern=concern, buttons=rows, **card)
+            continue
+        # a native poll replaces the vote buttons; in a forum the card opens the concern's topic
+        ctx.to_chat(chat, "deliberate.card", concern=concern, payload={"topic": topic}, **card)
+        outbox.enqueue(ctx.session, kind="poll.open", text=question, now=ctx.now, platform=chat.platform,
+                       chat_id=chat.id, concern_id=concern.id, payload={"poll": poll.id})
     if ctx.chat is None or ctx.chat.kind != "committee":
         ctx.reply("deliberate.card", concern=concern, **card)
     ctx.inform(concern, "deliberate.inform", number=concern.id, deadline=ctx.local(closes_at))

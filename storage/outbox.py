@@ -87,3 +87,11 @@ def mark_failed(session: Session, message_id: int, state: str, error: str) -> No
 
 def pending_count(session: Session) -> int:
     return session.scalar(select(func.count()).select_from(OutboxMessage).where(OutboxMessage.state == "pending")) or 0
+
+
+def link(session: Session, *, chat_id: int, external_message_id: str, concern_id: int, kind: str,
+         deliberation_id: int | None = None) -> None:
+    """Remember that a platform message (a topic, a poll) belongs to a concern."""
+    insert_ignoring_conflict(session, MessageLink.__table__, dict(
+        chat_id=chat_id, external_message_id=external_message_id, concern_id=concern_id, kind=kind,
+        deliberation_id=deliberation_id), ("chat_id", "external_message_id"))

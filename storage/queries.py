@@ -117,3 +117,29 @@ def reach_platform(session: Session, person_id: int) -> str | None:
     stmt = (select(Identity.platform).where(Identity.person_id == person_id)
             .order_by(Identity.private_chat_id.is_(None), Identity.id.desc()).limit(1))
     return session.scalars(stmt).first()
+
+
+def link_of(session: Session, chat_id: int, concern_id: int, kind: str,
+            deliberation_id: int | None = None) -> MessageLink | None:
+    """A concern's message of one kind (topic, poll) in a chat, the latest first."""
+    stmt = select(MessageLink).where(MessageLink.chat_id == chat_id, MessageLink.concern_id == concern_id,
+                                     MessageLink.kind == kind)
+    if deliberation_id is not None:
+        stmt = stmt.where(MessageLink.deliberation_id == deliberation_id)
+    return session.scalars(stmt.order_by(MessageLink.id.desc()).limit(1)).first()
+
+
+def deliberation_by_poll(session: Session, external_poll_id: str) -> Deliberation | None:
+    return session.scalars(select(Deliberation).where(Deliberation.external_poll_id == external_poll_id)).first()
+
+
+def mark_chat(session: Session, platform: str, external_id: str, *, forum: bool | None = None,
+              unreachable_since=False) -> None:
+    """Record what a platform told us about a chat (a forum; the bot removed or back)."""
+    chat = chat_by_external(session, platform, external_id)
+    if chat is None:
+        return
+    if forum is not None:
+        chat.forum = forum
+    if unreachable_since is not False:
+        chat.unreachable_since = unreachable_since
