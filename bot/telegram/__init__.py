@@ -1,0 +1,1 @@
+"""Telegram-facing pieces of shangliang (the local Bot API sandbox lives in `sandbox`)."""
