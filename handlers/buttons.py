@@ -1,4 +1,5 @@
-"""The buttons offered under messages, as neutral data: a label and the command it sends.
+"""The buttons offered under messages, as neutral data: a label and the command it sends
+(or ``start``: a payload for opening a private chat with the bot).
 
 Labels are ``Lazy``/``Word`` values rendered in the recipient's language; platforms with
 buttons render them (Telegram: inline keyboard), others show the commands in the text.
@@ -12,8 +13,11 @@ RATINGS = ("satisfied", "basically", "dissatisfied")
 
 
 def resident(number: int) -> list[list[dict]]:
+    """Under a report in a grid group; the last button opens a private chat with the bot
+    (``start``: the deep-link payload) for residents who would rather report anonymously."""
     return [[{"label": Lazy.of("button.support"), "command": f"/support {number}"},
-             {"label": Lazy.of("button.status"), "command": f"/status {number}"}]]
+             {"label": Lazy.of("button.status"), "command": f"/status {number}"}],
+            [{"label": Lazy.of("button.private"), "start": "report"}]]
 
 
 def member(number: int) -> list[list[dict]]:

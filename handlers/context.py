@@ -175,7 +175,7 @@ class Context:
     @staticmethod
     def render_buttons(lang: str | None, rows: Iterable) -> list:
         """Button rows with their labels rendered in the recipient's language."""
-        return [[{"label": resolve(lang, b["label"]), "command": b["command"]} for b in row] for row in rows]
+        return [[{**b, "label": resolve(lang, b["label"])} for b in row] for row in rows]
 
     # --- record keeping -------------------------------------------------------------
     def audit(self, concern: Concern | None, action: str, from_state: str | None = None,

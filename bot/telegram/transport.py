@@ -58,7 +58,7 @@ class TelegramTransport:
         chat_id = int(address.external_id)
         if "edit" in payload:
             await self.bot.edit_message_text(chat_id=chat_id, message_id=int(payload["edit"]), text=row.text[:MAX_TEXT],
-                                             reply_markup=markup(row.buttons))
+                                             reply_markup=markup(row.buttons, self.bot.username))
             return str(payload["edit"])
         if "stop_poll" in payload:
             return await self._stop_poll(row, address, chat_id, payload["stop_poll"])
@@ -69,7 +69,7 @@ class TelegramTransport:
         if address.reply_to and address.reply_to.isdigit():
             reply = ReplyParameters(message_id=int(address.reply_to), allow_sending_without_reply=True)
         message = await self.bot.send_message(chat_id=chat_id, text=row.text[:MAX_TEXT], reply_parameters=reply,
-                                              reply_markup=markup(row.buttons), message_thread_id=thread)
+                                              reply_markup=markup(row.buttons, self.bot.username), message_thread_id=thread)
         return str(message.message_id)
 
     async def _poll(self, row: OutboxMessage, address: Address, chat_id: int, deliberation_id: int) -> str | None:

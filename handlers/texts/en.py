@@ -135,6 +135,7 @@ TEXTS = {
     "button.status": "Progress",
     "button.claim": "Claim",
     "button.deliberate": "Deliberate",
+    "button.private": "🤫 Report privately",
     "help.resident": "🤝 shangliang: for residents\n#报事 text  report a concern (or /report text; privately /report 匿名 text to stay anonymous)\n/support N or reply +1  support\n/status N  progress\n/mine  your concerns\n/survey N 1|2|3 [why]  rate the result\n/withdraw N  withdraw your report",
     "help.member": "For members:\n/claim N\n/size N small|big|urgent\n/category N name\n/deliberate N [question] [opt1/opt2] [48h]\n/vote N option (changeable until close)\n/comment N [支持：|反对：|中立：]text (or reply to the card)\n/decide N plan\n/assign N @member | /handoff N department | /escalate N body\n/progress N text\n/resolve N note",
     "help.coordinator": "For coordinators:\n/reopen N why\n/reject N why\n/convert N 提案|社情民意 title",

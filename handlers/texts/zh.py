@@ -149,6 +149,7 @@ TEXTS = {
     "button.status": "查看进度",
     "button.claim": "接单",
     "button.deliberate": "发起协商",
+    "button.private": "🤫 私聊匿名反映",
 
     # help
     "help.resident": "🤝 有事好商量 — 居民可用：\n#报事 内容　登记一件事（也可 /report 内容；私聊 /report 匿名 内容 可匿名）\n/support 编号 或回复「+1」　附议\n/status 编号　查看进度\n/mine　我的事项\n/survey 编号 1|2|3 [原因]　满意度评价（1 满意 2 基本满意 3 不满意）\n/withdraw 编号　撤回自己的报事",

@@ -13,8 +13,9 @@ async def test_report_is_answered_in_thread_with_buttons_and_carded_in_the_commi
     ack = acks[0]
     assert ack["reply_to_message"]["message_id"] == report["message_id"]
     assert "#1" in ack["text"] and "公共设施" in ack["text"] and "幸福里网格" in ack["text"]
-    labels = [b["text"] for row in ack["reply_markup"]["inline_keyboard"] for b in row]
-    assert labels == ["附议 +1", "查看进度"]
+    buttons = [b for row in ack["reply_markup"]["inline_keyboard"] for b in row]
+    assert [b["text"] for b in buttons] == ["附议 +1", "查看进度", "🤫 私聊匿名反映"]
+    assert buttons[2]["url"] == "https://t.me/shangliang_bot?start=report"  # the deep link
     cards = tgbot.sb.sent(COMMITTEE)
     assert len(cards) == 1 and "王阿姨" in cards[0]["text"]
     committee_labels = [b["text"] for row in cards[0]["reply_markup"]["inline_keyboard"] for b in row]
