@@ -46,6 +46,7 @@ class Address:
     chat_id: int | None
     person_id: int | None = None
     reply_to: str | None = None
+    unreachable: bool = False  # the platform told us before: do not knock again
 
 
 class Transport(Protocol):
@@ -60,7 +61,8 @@ def resolve(session: Session, message: OutboxMessage) -> Address | None:
         chat = session.get(Chat, message.chat_id)
         owner = session.get(Person, chat.person_id) if chat.person_id else None
         label = "@" + owner.handle if owner else chat.key or chat.title or chat.external_id
-        return Address(chat.external_id, label, chat.id, reply_to=message.reply_to_external_id)
+        return Address(chat.external_id, label, chat.id, reply_to=message.reply_to_external_id,
+                       unreachable=chat.unreachable_since is not None)
     identity = session.scalars(select(Identity).where(Identity.person_id == message.person_id,
                                                       Identity.platform == message.platform)).first()
     if identity is None:
@@ -68,7 +70,8 @@ def resolve(session: Session, message: OutboxMessage) -> Address | None:
     person = session.get(Person, message.person_id)
     chat = session.get(Chat, identity.private_chat_id) if identity.private_chat_id else None
     return Address(chat.external_id if chat else identity.external_id, "@" + person.handle,
-                   chat.id if chat else None, person.id)
+                   chat.id if chat else None, person.id,
+                   unreachable=chat is not None and chat.unreachable_since is not None)
 
 
 def address_of(sessions: sessionmaker[Session], row: OutboxMessage) -> Address | None:
@@ -121,6 +124,8 @@ def deliver(sessions: sessionmaker[Session], transport: Transport, row: OutboxMe
     address = address_of(sessions, row)
     if address is None:
         return record(sessions, row, None, now)
+    if address.unreachable:
+        return record(sessions, row, address, now, error=Unreachable("marked unreachable earlier"))
     try:
         external_id = transport.send(row, address)
     except (RetryLater, Unreachable, Rejected) as exc:

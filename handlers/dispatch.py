@@ -167,6 +167,8 @@ class Dispatcher:
                 session.add(Identity(person_id=person.id, platform=message.platform, external_id=message.sender_id))
             if message.language:
                 person.language = "en" if message.language.lower().startswith("en") else "zh"
+            if chat is not None and chat.unreachable_since is not None and message.via == "text":
+                chat.unreachable_since = None  # they wrote to us: the way back is open again
             if chat is None:
                 chat = Chat(platform=message.platform, external_id=message.chat_id, kind="private",
                             title=person.display_name, person_id=person.id)

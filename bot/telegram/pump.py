@@ -51,7 +51,9 @@ class OutboxPump:
     async def deliver(self, row) -> None:
         address = await asyncio.to_thread(address_of, self.sessions, row)
         external_id, error = None, None
-        if address is not None:
+        if address is not None and address.unreachable:
+            error = Unreachable("marked unreachable earlier")
+        elif address is not None:
             try:
                 external_id = await self.transport.send(row, address)
             except (RetryLater, Unreachable, Rejected) as exc:

@@ -9,6 +9,7 @@ Telegram's errors are translated for ``bot.sender.record``.
 from __future__ import annotations
 
 import asyncio
+import warnings
 from datetime import datetime, timedelta, timezone
 
 from sqlalchemy.orm import Session, sessionmaker
@@ -36,7 +37,10 @@ class TelegramTransport:
         try:
             return await self._send(row, address)
         except RetryAfter as exc:
-            raise RetryLater(_seconds(exc.retry_after), f"429: {exc.message}") from exc
+            with warnings.catch_warnings():  # PTB 22 warns that retry_after becomes a timedelta
+                warnings.simplefilter("ignore")
+                seconds = _seconds(exc.retry_after)
+            raise RetryLater(seconds, f"429: {exc.message}") from exc
         except Forbidden as exc:
             raise Unreachable(exc.message) from exc
         except ChatMigrated as exc:
