@@ -12,7 +12,8 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from storage import schedule
-from storage.models import Concern, Deliberation, Grid, ScheduledJob, Survey, SurveyResponse
+from storage.models import (Chat, Concern, Deliberation, Grid, OutboxMessage, Person, ScheduledJob, Survey,
+                            SurveyResponse)
 
 from .context import Context, render
 from .lifecycle import OPEN
@@ -81,7 +82,23 @@ def _figures(ctx: Context, since: datetime, lang: str) -> list[str]:
                              .distinct()))
     if unhappy:
         lines.append(render(lang, "digest.dissatisfied", items=_list(lang, sorted(unhappy))))
-    return lines if (new or closing or unhappy) else []
+    unreachable = _unreachable(s, since)
+    if unreachable:
+        shown = "、".join(unreachable[:LIST_LIMIT])
+        if len(unreachable) > LIST_LIMIT:
+            shown += " " + render(lang, "digest.more", count=len(unreachable) - LIST_LIMIT)
+        lines.append(render(lang, "digest.unreachable", items=shown))
+    return lines if (new or closing or unhappy or unreachable) else []
+
+
+def _unreachable(s, since: datetime) -> list[str]:
+    """Groups the bot was removed from, and people it could not reach privately since ``since``."""
+    chats = [c.title or c.key or c.external_id for c in s.scalars(
+        select(Chat).where(Chat.unreachable_since.is_not(None), Chat.kind != "private").order_by(Chat.id))]
+    people = s.scalars(select(Person.display_name).join(OutboxMessage, OutboxMessage.person_id == Person.id)
+                       .where(OutboxMessage.state == "unreachable", OutboxMessage.created_at >= since)
+                       .distinct().order_by(Person.display_name))
+    return chats + list(people)
 
 
 def _list(lang: str, numbers: list[int]) -> str:

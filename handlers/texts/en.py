@@ -126,6 +126,7 @@ TEXTS = {
     "digest.open": "Open: awaiting {reported}, deliberating {deliberating}, in progress {in_progress}, reopened {reopened}",
     "digest.closing": "Votes closing today: {items}",
     "digest.dissatisfied": "Dissatisfied: {items}",
+    "digest.unreachable": "Unreachable (bot removed or blocked): {items}",
     "digest.more": "and {count} more",
     "job.failed": "⚠️ The timed task \"{job}\" ({number}) failed; it is in the log. Please check and handle it by hand.",
     "card.committee": "📋 #{number} [{category} · {size}] {grid} | {state}\n{summary}\nReporter: {reporter}  {supports} raised it  Claimed by: {claimed}",

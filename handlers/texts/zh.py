@@ -136,6 +136,7 @@ TEXTS = {
     "digest.open": "在办：待接单 {reported}，协商中 {deliberating}，办理中 {in_progress}，重新打开 {reopened}",
     "digest.closing": "今日截止的协商：{items}",
     "digest.dissatisfied": "不满意：{items}",
+    "digest.unreachable": "无法送达（机器人被移出群或被屏蔽）：{items}",
     "digest.more": "等 {count} 件",
 
     "job.failed": "⚠️ 定时任务「{job}」（{number}）执行失败，已记录在日志里，请检查并手动处理。",

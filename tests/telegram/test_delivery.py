@@ -16,7 +16,7 @@ from sqlalchemy import func, select
 from storage import queries
 from storage.models import Chat, Concern, OutboxMessage
 
-from .conftest import COMMITTEE, GRID, START
+from .conftest import COMMITTEE, COORDINATORS, GRID, START
 
 pytestmark = pytest.mark.asyncio
 
@@ -230,3 +230,24 @@ async def test_an_answer_lost_after_telegram_acted_is_sent_again_at_least_once(t
     assert outbox(tgbot, id=ack_row.id)[0].state == "sent"
     assert len(sb.sent(COMMITTEE)) == 1  # the other rows were not affected
     assert concerns(tgbot) == 1
+
+
+async def test_unreachable_recipients_are_listed_in_the_next_digest(tgbot):
+    """A group that removed the bot, and a resident it could not write to, reach the digest."""
+    await tgbot.say(GRID, "wang", "#报事 3栋门口路灯坏了")
+    for text in ("/claim 1", "/decide 1 换灯泡", "/progress 1 明天换"):
+        await tgbot.say(COMMITTEE, "liu", text)  # wang never opened a private chat: unreachable
+    tgbot.sb.bot_status_changed(GRID, "kicked", by_user=tgbot.uid("ma"))
+    await tgbot.sb.wait_for(lambda: chat_unreachable(tgbot, GRID))
+    await tgbot.advance(timedelta(days=1))
+    digests = [m["text"] for m in tgbot.sb.sent(COORDINATORS) if "每日汇总" in m["text"]]
+    assert len(digests) == 1
+    line = next(l for l in digests[0].splitlines() if l.startswith("无法送达"))
+    assert "grid-1" in line and "王阿姨" in line  # the chat title from the config (here its key)
+
+
+def chat_unreachable(tgbot, chat_id: int) -> bool:
+    from storage import queries
+    with tgbot.app.sessions() as s:
+        chat = queries.chat_by_external(s, "telegram", str(chat_id))
+        return chat.unreachable_since is not None
