@@ -54,3 +54,16 @@ async def test_a_member_only_button_pressed_by_a_non_member_gets_an_alert_not_a_
     assert "您已接单 #1" in tgbot.sb.callback_answers[-1]["text"]
     await tgbot.sb.wait_for(lambda: "已接单" in tgbot.sb.message(COMMITTEE, card["message_id"])["text"])
     assert any("刘委员 接单" in m["text"] for m in tgbot.sb.sent(GRID))
+
+
+async def test_size_by_button_sets_the_size_and_urgent_alerts_the_coordinators(tgbot):
+    from .conftest import COORDINATORS
+    await tgbot.say(GRID, "wang", "#报事 5栋楼道有人飞线充电，电线垂到地上")
+    card = tgbot.sb.sent(COMMITTEE)[0]
+    tgbot.sb.press(COMMITTEE, card["message_id"], tgbot.uid("sun"), "/size 1 urgent")
+    await tgbot.sb.wait_for(lambda: tgbot.sb.callback_answers)
+    await tgbot.settle()
+    assert "急事" in tgbot.sb.callback_answers[-1]["text"]
+    await tgbot.sb.wait_for(lambda: "急事" in tgbot.sb.message(COMMITTEE, card["message_id"])["text"])
+    alerts = [m["text"] for m in tgbot.sb.sent(COORDINATORS) if "急事 #1" in m["text"]]
+    assert len(alerts) == 1
