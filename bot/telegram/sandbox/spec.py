@@ -1,6 +1,7 @@
 """The Bot API specification as an oracle: method parameters and object shapes, checked recursively."""
 from __future__ import annotations
 
+import gzip
 import json
 import os
 import re
@@ -12,19 +13,24 @@ from .base import Upload, Violation
 SPEC_ENV = "SHANGLIANG_BOT_API_SPEC"
 REPO_ROOT = Path(__file__).resolve().parents[3]
 DEFAULT_SPEC = REPO_ROOT.parent / "shared" / "telegram" / "bot-api-10.0.json"
+#: A copy of the same file (MIT, see data/LICENSE-spec) for checkouts without ../shared.
+PACKAGED_SPEC = Path(__file__).with_name("data") / "bot-api-10.0.json.gz"
 SCALARS = {"Integer", "Float", "String", "Boolean"}
 _CONST = re.compile(r'(?:always "([a-z_]+)"|must be ([a-z_]+)\s*$)')
 _ENUM_HINT = re.compile(r"(?:can be|one of)")
 
 
 def find_spec(spec_path: str | Path | None) -> Path:
-    """The spec file: the argument, else $SHANGLIANG_BOT_API_SPEC, else ../shared/telegram/."""
+    """The spec file: the argument, else $SHANGLIANG_BOT_API_SPEC, else ../shared/telegram/
+    (the authority, when the checkout sits beside it), else the packaged copy."""
     if spec_path is not None:
         path, source = Path(spec_path), "spec_path"
     elif os.environ.get(SPEC_ENV):
         path, source = Path(os.environ[SPEC_ENV]), f"${SPEC_ENV}"
-    else:
+    elif DEFAULT_SPEC.is_file():
         path, source = DEFAULT_SPEC, "the default <repo root>/../shared/telegram/bot-api-10.0.json"
+    else:
+        path, source = PACKAGED_SPEC, "the packaged copy"
     if not path.is_file():
         raise FileNotFoundError(
             f"Bot API spec not found at {path} (from {source}); pass spec_path=, set ${SPEC_ENV}, "
@@ -44,7 +50,8 @@ class Spec:
 
     def __init__(self, path: str | Path | None = None):
         self.path = find_spec(path)
-        data = json.loads(self.path.read_text(encoding="utf-8"))
+        raw = gzip.decompress(self.path.read_bytes()) if self.path.suffix == ".gz" else self.path.read_bytes()
+        data = json.loads(raw.decode("utf-8"))
         self.version = data.get("version")
         self.methods: dict[str, dict] = data["methods"]
         self.types: dict[str, dict] = data["types"]
