@@ -9,7 +9,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from handlers import digest, directory, jobs
 from handlers.capabilities import TEXT_ONLY, Capabilities
-from handlers.classify import Classifier
+from handlers.nlp.pipeline import Intake
 from handlers.clock import Clock, SystemClock
 from handlers.dispatch import Dispatcher
 from storage import migrate
@@ -25,13 +25,13 @@ class App:
     config: AppConfig
     engine: Engine
     sessions: sessionmaker[Session]
-    classifier: Classifier
+    intake: Intake
     clock: Clock
     dispatcher: Dispatcher
 
     def run_due(self) -> int:
         """Run the scheduled work due now (poll closes, surveys, reminders, digests)."""
-        return jobs.run_due(self.sessions, self.config.settings, self.classifier, self.clock.now(),
+        return jobs.run_due(self.sessions, self.config.settings, self.intake, self.clock.now(),
                             caps=self.dispatcher.caps)
 
     def close(self) -> None:
@@ -41,7 +41,8 @@ class App:
 def bootstrap(config: AppConfig, *, clock: Clock | None = None, database_url: str | None = None,
               platforms: tuple[str, ...] = ("replay",), engine: Engine | None = None,
               caps: Capabilities = TEXT_ONLY) -> App:
-    """Connect, migrate, load the lexicon, write the directory and schedule the digest."""
+    """Connect, migrate, build the intake (jieba, OpenCC, lexicons), write the directory and
+    schedule the digest."""
     clock = clock or SystemClock()
     if engine is None:
         url = database_url or config.database_url
@@ -49,10 +50,11 @@ def bootstrap(config: AppConfig, *, clock: Clock | None = None, database_url: st
         engine = make_engine(url)
     migrate.upgrade(engine)
     sessions = session_factory(engine)
-    classifier = Classifier.from_file(config.lexicon)
+    intake = Intake.load(tags=config.settings.report_tags, lexicon=config.lexicon, sizes=config.sizes,
+                         words=config.intake_words, landmarks=config.landmarks)
     with sessions() as session:
         directory.sync(session, config.directory, clock.now(), platforms)
         digest.ensure_scheduled(session, config.settings, clock.now())
         session.commit()
-    dispatcher = Dispatcher(sessions, config.settings, classifier, clock, caps)
-    return App(config, engine, sessions, classifier, clock, dispatcher)
+    dispatcher = Dispatcher(sessions, config.settings, intake, clock, caps)
+    return App(config, engine, sessions, intake, clock, dispatcher)

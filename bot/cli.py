@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import argparse
+import json
 import logging
 import os
 import sys
@@ -48,12 +49,24 @@ def _parser() -> argparse.ArgumentParser:
     replay.set_defaults(func=_replay)
 
     exp = sub.add_parser("export", help="write the ledger (台账) of every concern")
-    exp.add_argument("--format", choices=("json", "csv"), default="json")
+    exp.add_argument("--format", choices=("json", "csv", "corrections"), default="json",
+                     help="corrections: members' category corrections as JSON Lines training data")
     exp.add_argument("--config", help="TOML config (for the database URL and time zone)")
     exp.add_argument("--database", help="database URL (overrides the config)")
     exp.add_argument("--output", help="file to write (default: standard output)")
     exp.add_argument("--hide-reporters", action="store_true", help="leave every reporter's identity out")
     exp.set_defaults(func=_export)
+
+    cls = sub.add_parser("classify", help="explain category, size, place and keywords of messages on stdin")
+    cls.add_argument("--config", help="TOML config (lexicons, local words and places)")
+    cls.add_argument("--json", action="store_true", help="one JSON object per message")
+    cls.set_defaults(func=_classify)
+
+    ev = sub.add_parser("intake-eval", help="score intake on a labeled corpus (JSON Lines)")
+    ev.add_argument("corpus")
+    ev.add_argument("--config", help="TOML config (lexicons, local words and places)")
+    ev.add_argument("--json", action="store_true", help="the scores as JSON")
+    ev.set_defaults(func=_intake_eval)
 
     run = sub.add_parser("run", help="run the Telegram bot (token from SHANGLIANG_TELEGRAM_TOKEN)")
     run.add_argument("--config", help="TOML config (database, community rules, grids, chats, people)")
@@ -108,14 +121,36 @@ def _export(args: argparse.Namespace) -> int:
         rows: list[dict] = []
         if "concerns" in inspect(engine).get_table_names():  # a database never used has an empty ledger
             with session_factory(engine)() as session:  # read only: export never writes
-                rows = ledger.rows(session, config.settings.zone, hide_reporters=args.hide_reporters)
-        body = export.to_json(rows) + "\n" if args.format == "json" else export.to_csv(rows)
+                if args.format == "corrections":
+                    rows = ledger.corrections(session)
+                else:
+                    rows = ledger.rows(session, config.settings.zone, hide_reporters=args.hide_reporters)
+        if args.format == "corrections":
+            body = "".join(json.dumps(row, ensure_ascii=False) + "\n" for row in rows)
+        else:
+            body = export.to_json(rows) + "\n" if args.format == "json" else export.to_csv(rows)
         if args.output:
             Path(args.output).write_text(body, "utf-8")
         else:
             sys.stdout.write(body)
     finally:
         engine.dispose()
+    return 0
+
+
+def _classify(args: argparse.Namespace) -> int:
+    from . import intake_cli
+    print(intake_cli.classify(load(args.config), intake_cli.read_stdin(), args.json))
+    return 0
+
+
+def _intake_eval(args: argparse.Namespace) -> int:
+    from . import intake_cli
+    corpus = Path(args.corpus)
+    if not corpus.is_file():
+        raise ConfigError(f"no corpus at {corpus}")
+    result = intake_cli.evaluate(load(args.config), corpus)
+    print(json.dumps(result, ensure_ascii=False, indent=2) if args.json else intake_cli.render(result))
     return 0
 
 

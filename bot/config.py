@@ -47,6 +47,9 @@ class AppConfig:
     lexicon: Path | None = None
     source: str = "(defaults)"
     telegram: TelegramSettings = field(default_factory=TelegramSettings)
+    sizes: Path | None = None
+    intake_words: tuple[str, ...] = ()
+    landmarks: dict[str, tuple[str, ...]] = field(default_factory=dict)
 
 
 def duration(value: str, where: str) -> timedelta:
@@ -64,7 +67,7 @@ KNOWN = {
                   "digest_when_quiet"},
     "deadlines": {"poll", "poll_reminder", "response", "resolution"},
     "survey": {"delay", "reminder_after", "open_for"},
-    "intake": {"lexicon"},
+    "intake": {"lexicon", "sizes", "words", "landmarks", "flood_per_minute"},
     "telegram": {"base_url", "webhook_url", "webhook_listen", "webhook_port", "webhook_path", "rate_limit",
                  "tick_seconds"},
     "grids": {"key", "name"},
@@ -100,11 +103,20 @@ def load(path: str | Path | None = None, environ: dict[str, str] | None = None) 
             raise ConfigError(f"{path}: {exc}") from None
     _check_keys(data)
     url = env.get("SHANGLIANG_DATABASE_URL") or data.get("database", {}).get("url") or DEFAULT_URL
-    lexicon = data.get("intake", {}).get("lexicon")
+    intake = data.get("intake", {})
+    lexicon, sizes = intake.get("lexicon"), intake.get("sizes")
     base = Path(path).parent if path else Path.cwd()
+    words = intake.get("words", [])
+    landmarks = intake.get("landmarks", {})
+    if not isinstance(words, list) or not all(isinstance(w, str) for w in words):
+        raise ConfigError('intake.words must be a list of words, e.g. ["幸福里", "纺织厂宿舍"]')
+    if not isinstance(landmarks, dict) or not all(isinstance(v, list) for v in landmarks.values()):
+        raise ConfigError('intake.landmarks maps a place to its names, e.g. {菜市场 = ["菜场", "农贸市场"]}')
     return AppConfig(database_url=url, settings=_settings(data), directory=_directory(data),
                      lexicon=(base / lexicon) if lexicon else None, source=str(path or "(defaults)"),
-                     telegram=_telegram(data.get("telegram", {})))
+                     telegram=_telegram(data.get("telegram", {})),
+                     sizes=(base / sizes) if sizes else None, intake_words=tuple(words),
+                     landmarks={k: tuple(v) for k, v in landmarks.items()})
 
 
 def _telegram(table: dict) -> TelegramSettings:
@@ -173,6 +185,8 @@ def _settings(data: dict) -> Settings:
         language=language,
         report_tags=tuple(tags),
         quorum_share=share,
+        flood_per_minute=_positive_int(data.get("intake", {}).get("flood_per_minute", settings.flood_per_minute),
+                                       "intake.flood_per_minute"),
         poll_options=tuple(options),
         digest_time=digest_time,
         digest_when_quiet=quiet,
@@ -196,6 +210,12 @@ def _per_size(table: dict, default: dict[str, timedelta], where: str) -> dict[st
 
 def _fmt(delta: timedelta) -> str:
     return f"{int(delta.total_seconds() // 60)}m"
+
+
+def _positive_int(value: object, where: str) -> int:
+    if not isinstance(value, int) or isinstance(value, bool) or value < 1:
+        raise ConfigError(f"{where} must be a whole number of at least 1")
+    return value
 
 
 def _unique(keys: list[str], what: str) -> None:

@@ -10,7 +10,7 @@ the transcript transport, the outermost edge.
 from __future__ import annotations
 
 import json
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from datetime import datetime
 from pathlib import Path
 
@@ -73,7 +73,7 @@ def load_events(path: str | Path) -> list[dict]:
             raise ReplayError(f"{path}:{number}: 'at' needs a time zone, e.g. +08:00")
         if "text" in event and not {"chat", "from"} <= event.keys():
             raise ReplayError(f"{path}:{number}: a message needs 'chat' and 'from'")
-        wrong = [k for k in ("text", "chat", "from", "id", "reply_to", "lang", "name")
+        wrong = [k for k in ("text", "chat", "from", "id", "reply_to", "lang", "name", "edit")
                  if k in event and not isinstance(event[k], str)]
         if wrong:
             raise ReplayError(f"{path}:{number}: {', '.join(wrong)} must be text")
@@ -94,7 +94,8 @@ class Replay:
         for event in events:
             self.advance(event["_at"])
             if "text" in event:
-                self.results.append((event, self.app.dispatcher.handle(self.incoming(event))))
+                message = self.edit(event) if "edit" in event else self.incoming(event)
+                self.results.append((event, self.app.dispatcher.handle(message)))
                 self.flush()
         return self.transport.sent
 
@@ -122,7 +123,12 @@ class Replay:
             sender_name=event.get("name", event["from"]), text=event["text"], at=event["_at"],
             message_id=event.get("id") or f"L{event['_line']}", private=private, language=event.get("lang"),
             reply_to_id=None if concern is not None else reply_to, reply_to_concern=concern,
-            event_id=event.get("id") or f"L{event['_line']}")
+            event_id=event.get("id") or f"L{event['_line']}", media=bool(event.get("media")))
+
+    def edit(self, event: dict) -> Incoming:
+        """``{"edit": "e1", "text": …}``: the sender edits their earlier message e1."""
+        original = self.incoming(event)
+        return replace(original, message_id=event["edit"], edited=True)
 
 
 def render_transcript(sent: list[Sent]) -> str:

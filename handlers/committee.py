@@ -1,6 +1,8 @@
 """委员接单: claiming, sizing (小事/大事/急事) and re-filing a concern."""
 from __future__ import annotations
 
+from storage.models import CategoryCorrection
+
 from .common import load, move, require
 from .context import Context, Word, concern_params
 from .lifecycle import Refused
@@ -37,10 +39,13 @@ def category(ctx: Context, args: str) -> None:
     concern, rest = load(ctx, args, "/category 12 停车管理")
     require(ctx, concern, "category")
     value = rest.strip()
-    if value not in ctx.classifier.categories:
-        raise Refused("refused.bad_category", categories="、".join(ctx.classifier.categories))
+    if value not in ctx.intake.categories:
+        raise Refused("refused.bad_category", categories="、".join(ctx.intake.categories))
     before = concern.category
     concern.category, concern.updated_at = value, ctx.now
+    if before != value:  # kept as training data for the lexicon (shangliang export --format corrections)
+        ctx.session.add(CategoryCorrection(concern_id=concern.id, before=before, after=value, text=concern.text,
+                                           by_id=ctx.actor.id, at=ctx.now))
     ctx.touch(concern)
     ctx.audit(concern, "category", concern.state, concern.state, before=before, after=value)
     ctx.reply("category.reply", concern=concern, number=concern.id, category=value)

@@ -17,7 +17,7 @@ from storage import outbox, queries
 from storage.models import AuditEntry, Chat, Concern, Person
 
 from .capabilities import TEXT_ONLY, Capabilities
-from .classify import Classifier
+from .nlp.pipeline import Intake
 from .lifecycle import Role
 from .messages import Incoming
 from .privacy import mask, summary
@@ -30,7 +30,7 @@ log = logging.getLogger(__name__)
 def concern_params(c: Concern) -> dict[str, object]:
     """The placeholders every concern text may use; ``summary`` is masked for groups."""
     return dict(number=c.id, category=c.category, grid=c.grid.name, summary=summary(c.text),
-                size=Word("size", c.size), state=Word("state", c.state))
+                size=Word("size", c.size), state=Word("state", c.state), location=c.location or "—")
 
 
 def format_local(at: datetime, settings: Settings) -> str:
@@ -41,7 +41,7 @@ def format_local(at: datetime, settings: Settings) -> str:
 class Context:
     session: Session
     settings: Settings
-    classifier: Classifier
+    intake: Intake
     now: datetime
     actor: Person | None = None
     role: Role = Role.SYSTEM

@@ -21,7 +21,7 @@ from storage.models import Chat, Identity, Person
 
 from . import cards, committee, deliberation, followup, intake, surveys, views
 from .capabilities import TEXT_ONLY, Capabilities
-from .classify import Classifier
+from .nlp.pipeline import Intake
 from .clock import Clock
 from .commands import Command, is_support_word, parse
 from .context import Context, render
@@ -41,6 +41,7 @@ COMMANDS: dict[str, Handler] = {
     "progress": followup.progress, "resolve": followup.resolve, "reopen": followup.reopen,
     "reject": followup.reject, "convert": followup.convert, "survey": surveys.answer,
     "status": views.status, "mine": views.mine, "help": views.help_, "unknown": views.unknown,
+    "edit": intake.edit, "media_only": views.media_only,
 }
 
 
@@ -54,15 +55,21 @@ class Where:
 class Dispatcher:
     """Runs one incoming message through the rules. Thread-safe; holds no per-chat state."""
 
-    def __init__(self, sessions: sessionmaker[Session], settings: Settings, classifier: Classifier,
+    def __init__(self, sessions: sessionmaker[Session], settings: Settings, intake: Intake,
                  clock: Clock, caps: Capabilities = TEXT_ONLY) -> None:
-        self.sessions, self.settings, self.classifier, self.clock = sessions, settings, classifier, clock
+        self.sessions, self.settings, self.intake, self.clock = sessions, settings, intake, clock
         self.caps = caps
 
     def handle(self, message: Incoming) -> Result:
         command = parse(message.text, self.settings.report_tags)
+        if message.edited:
+            command = Command("edit", command.args) if command is not None and command.name == "report" else None
+            if command is None:
+                return Result("ignored")
+        elif command is None and message.media and message.private and not message.text.strip():
+            command = Command("media_only")  # a picture with no words, sent to the bot itself
         is_reply = message.reply_to_id is not None or message.reply_to_concern is not None
-        if command is None and not is_reply:
+        if command is None and (not is_reply or message.edited):
             return Result("ignored")
         try:
             where = self._where(message)
@@ -127,7 +134,7 @@ class Dispatcher:
 
     def _context(self, session: Session, message: Incoming, where: Where, now) -> Context:
         actor = session.get(Person, where.person_id)
-        return Context(session=session, settings=self.settings, classifier=self.classifier, now=now, actor=actor,
+        return Context(session=session, settings=self.settings, intake=self.intake, now=now, actor=actor,
                        role=Role.of(actor.role_names), chat=session.get(Chat, where.chat_id), incoming=message,
                        caps=self.caps)
 

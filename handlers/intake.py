@@ -2,12 +2,15 @@
 from __future__ import annotations
 
 import unicodedata
+from datetime import timedelta
+
+from sqlalchemy import func, select
 
 from storage import queries, schedule
-from storage.models import Comment, Concern, MessageLink, SourceMessage, Support
+from storage.models import CategoryCorrection, Comment, Concern, MessageLink, SourceMessage, Support
 
+from . import buttons, folding
 from .common import load, move, require
-from . import buttons
 from .context import Context, Word, concern_params
 from .lifecycle import Refused, Role
 from .texts import t
@@ -23,18 +26,26 @@ def report(ctx: Context, args: str) -> None:
     if first.lower() in ctx.settings.anonymous_words:
         anonymous, body = True, rest.strip()
     grid, body = _grid_for(ctx, body)
-    if not any(unicodedata.category(ch)[0] in "LN" for ch in body):
+    analysis = ctx.intake.analyse(body)
+    if not any(unicodedata.category(ch)[0] in "LN" for ch in analysis.text):
         raise Refused("refused.empty_report")
-    guess = ctx.classifier.classify(body)
     assert ctx.actor is not None and ctx.chat is not None
-    concern = Concern(text=body, category=guess.category, size="small", state="reported", grid=grid,
-                      reporter=ctx.actor, anonymous=anonymous, created_at=ctx.now, updated_at=ctx.now)
+    _check_flood(ctx)
+    duplicate = folding.find(ctx.session, grid.id, analysis)
+    if duplicate is not None:
+        _fold(ctx, duplicate)
+        return
+    concern = Concern(text=body, category=analysis.category, size=analysis.size, state="reported", grid=grid,
+                      location=analysis.place.display[:200], reporter=ctx.actor, anonymous=anonymous,
+                      created_at=ctx.now, updated_at=ctx.now)
     ctx.session.add(concern)
     ctx.session.flush()
+    folding.index(ctx.session, concern, analysis)
     _record_source(ctx, concern, "report")
     if ctx.actor.home_grid_id is None:
         ctx.actor.home_grid_id = grid.id
-    ctx.audit(concern, "report", None, "reported", anonymous=anonymous, words=list(guess.words))
+    ctx.audit(concern, "report", None, "reported", anonymous=anonymous, words=list(analysis.category_words),
+              size_words=list(analysis.size_words), location=concern.location)
     params = concern_params(concern)
     if not anonymous:
         ctx.reply("report.ack", concern=concern, buttons=buttons.resident(concern.id),
@@ -48,6 +59,26 @@ def report(ctx: Context, args: str) -> None:
     reporter = ctx.actor.display_name if not anonymous else None
     ctx.to_committee("report.card", concern=concern, buttons=buttons.member(concern.id),
                      payload={"card": "committee"}, reporter=reporter or _anonymous_word(ctx), **params)
+    if concern.size == "urgent":  # 急事速议: the coordinators hear at once, before anyone sizes it
+        ctx.to_coordinators("size.urgent_alert", concern=concern, **params)
+
+
+def _fold(ctx: Context, concern: Concern) -> None:
+    """The report repeats an open concern: it becomes a support (附议), not a second concern."""
+    if concern.reporter_id == ctx.actor.id or queries.support_of(ctx.session, concern.id, ctx.actor.id):
+        ctx.reply("report.again", concern=concern, private=ctx.discreet(concern), number=concern.id,
+                  state=Word("state", concern.state))
+        return
+    add_support(ctx, concern, key="support.folded")
+
+
+def _check_flood(ctx: Context) -> None:
+    """More reports in a minute than anyone writes by hand: answer once, keep nothing half-done."""
+    since = ctx.now - timedelta(minutes=1)
+    recent = ctx.session.scalar(select(func.count()).select_from(SourceMessage).where(
+        SourceMessage.person_id == ctx.actor.id, SourceMessage.at > since)) or 0
+    if recent >= ctx.settings.flood_per_minute:
+        raise Refused("refused.flood", limit=ctx.settings.flood_per_minute)
 
 
 def support(ctx: Context, args: str) -> None:
@@ -55,7 +86,7 @@ def support(ctx: Context, args: str) -> None:
     add_support(ctx, concern)
 
 
-def add_support(ctx: Context, concern: Concern) -> None:
+def add_support(ctx: Context, concern: Concern, *, key: str = "support.ack") -> None:
     """附议: one per person; the reporter is told nothing new, the supporter the count."""
     require(ctx, concern, "support")
     assert ctx.actor is not None
@@ -69,7 +100,7 @@ def add_support(ctx: Context, concern: Concern) -> None:
     _record_source(ctx, concern, "support")
     ctx.audit(concern, "support")
     concern.updated_at = ctx.now
-    ctx.reply("support.ack", concern=concern, number=concern.id, count=count + 1)
+    ctx.reply(key, concern=concern, number=concern.id, count=count + 1)
 
 
 def withdraw(ctx: Context, args: str) -> None:
@@ -143,3 +174,36 @@ def _anonymous_word(ctx: Context) -> str:
 
 
 
+
+
+def edit(ctx: Context, args: str) -> None:
+    """An edited report: until a member claims it, the concern follows the new wording."""
+    message = ctx.incoming
+    source = ctx.session.scalars(select(SourceMessage).where(
+        SourceMessage.chat_id == ctx.chat.id, SourceMessage.external_message_id == message.message_id,
+        SourceMessage.kind == "report")).first()
+    if source is None or source.person_id != ctx.actor.id:
+        return  # an edit of ordinary chatter, or of someone else's message: nothing to do
+    concern = ctx.session.get(Concern, source.concern_id)
+    if concern.state != "reported":
+        raise Refused("refused.edit_too_late", number=concern.id, state_name=Word("state", concern.state))
+    body = args.strip()
+    first, _, rest = body.partition(" ")
+    if first.lower() in ctx.settings.anonymous_words:
+        body = rest.strip()
+    analysis = ctx.intake.analyse(body)
+    if not any(unicodedata.category(ch)[0] in "LN" for ch in analysis.text):
+        raise Refused("refused.empty_report")
+    before = concern.text
+    concern.text, concern.location, concern.updated_at = body, analysis.place.display[:200], ctx.now
+    source.text = message.text
+    corrected = ctx.session.scalar(select(func.count()).select_from(CategoryCorrection).where(
+        CategoryCorrection.concern_id == concern.id))
+    if not corrected:
+        concern.category = analysis.category
+    if not concern.size_confirmed:
+        concern.size = analysis.size
+    folding.reindex(ctx.session, concern, analysis)
+    ctx.touch(concern)
+    ctx.audit(concern, "edit", concern.state, concern.state, before=before[:500])
+    ctx.reply("report.edited", concern=concern, **concern_params(concern))

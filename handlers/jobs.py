@@ -19,7 +19,7 @@ from storage.models import ScheduledJob
 
 from . import cards, deliberation, digest, surveys
 from .capabilities import TEXT_ONLY, Capabilities
-from .classify import Classifier
+from .nlp.pipeline import Intake
 from .context import Context, Word
 from .settings import Settings
 
@@ -36,7 +36,7 @@ JOBS: dict[str, JobHandler] = {
 }
 
 
-def run_due(sessions: sessionmaker[Session], settings: Settings, classifier: Classifier, now: datetime,
+def run_due(sessions: sessionmaker[Session], settings: Settings, intake: Intake, now: datetime,
             limit: int = 200, caps: Capabilities = TEXT_ONLY) -> int:
     """Run every job due at ``now`` (up to ``limit``), oldest first; return how many ran."""
     with sessions() as session:  # a digest that failed yesterday must not stop today's
@@ -49,7 +49,7 @@ def run_due(sessions: sessionmaker[Session], settings: Settings, classifier: Cla
             if job is None:
                 return ran
             job_id, kind = job.id, job.kind
-            ctx = Context(session=session, settings=settings, classifier=classifier, now=now, caps=caps)
+            ctx = Context(session=session, settings=settings, intake=intake, now=now, caps=caps)
             try:
                 result = JOBS[kind](ctx, job)
                 schedule.finish(job, now, result)
@@ -65,7 +65,7 @@ def run_due(sessions: sessionmaker[Session], settings: Settings, classifier: Cla
                 session.execute(update(ScheduledJob).where(ScheduledJob.id == job_id).values(
                     state="failed", done_at=now, result=f"{type(exc).__name__}: {exc}"[:2000]))
                 # whoever runs the process reads the log; the coordinators must hear of it too
-                ctx = Context(session=session, settings=settings, classifier=classifier, now=now)
+                ctx = Context(session=session, settings=settings, intake=intake, now=now)
                 ctx.to_coordinators("job.failed", job=Word("job", kind),
                                     number=f"#{concern_id}" if concern_id else "—")
                 session.commit()

@@ -11,7 +11,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, selectinload
 
-from storage.models import Chat, Concern, Outcome, Person, SourceMessage, Support
+from storage.models import CategoryCorrection, Chat, Concern, Outcome, Person, SourceMessage, Support
 
 from .privacy import mask
 
@@ -53,3 +53,10 @@ def rows(session: Session, zone: ZoneInfo, *, hide_reporters: bool = False) -> l
 
 def _iso(at: datetime | None, zone: ZoneInfo) -> str:
     return at.astimezone(zone).isoformat() if at else ""
+
+
+def corrections(session: Session) -> list[dict]:
+    """Members' category corrections as training data: masked text, right category, what intake said."""
+    rows = session.scalars(select(CategoryCorrection).order_by(CategoryCorrection.id))
+    return [{"text": mask(c.text), "category": c.after, "was": c.before, "concern": c.concern_id}
+            for c in rows]

@@ -29,6 +29,10 @@ class Incoming:
     #: "text" for a typed message; "button" for a pressed button and "poll" for a native
     #: poll vote, whose answers the platform shows itself (nothing is posted for them).
     via: str = "text"
+    #: the sender edited an earlier message (``message_id`` is that message's id)
+    edited: bool = False
+    #: a picture, voice or file came with the message (``text`` is its caption, maybe empty)
+    media: bool = False
 
 
 @dataclass(frozen=True)

@@ -40,6 +40,7 @@ class Settings:
         "small": timedelta(hours=2), "big": timedelta(hours=24), "urgent": timedelta(minutes=30)})
     poll_options: tuple[str, ...] = ("同意", "反对", "需要再调研")
     quorum_share: float = 0.5
+    flood_per_minute: int = 5  # reports (and supports) one person may post in a minute
     survey_delay: timedelta = timedelta(hours=24)
     survey_reminder_after: timedelta = timedelta(days=3)
     survey_open_for: timedelta = timedelta(days=7)

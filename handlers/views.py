@@ -78,6 +78,10 @@ def help_(ctx: Context, args: str) -> None:
     ctx.reply_text("\n\n".join(parts))
 
 
+def media_only(ctx: Context, args: str) -> None:
+    raise Refused("refused.media_only")
+
+
 def unknown(ctx: Context, args: str) -> None:
     word = ctx.incoming.text.strip().split()[0].lstrip("/／") if ctx.incoming else ""
     raise Refused("refused.unknown_command", name=word.split("@")[0])

@@ -28,7 +28,7 @@ from .transport import TelegramTransport
 
 log = logging.getLogger(__name__)
 CAPABILITIES = Capabilities(native_polls=frozenset({"telegram"}), edits=frozenset({"telegram"}))
-UPDATES = ["message", "callback_query", "poll_answer", "my_chat_member"]
+UPDATES = ["message", "edited_message", "callback_query", "poll_answer", "my_chat_member"]
 
 
 class TelegramRuntime:
@@ -41,8 +41,11 @@ class TelegramRuntime:
         if rate_limiter is not None:
             builder = builder.rate_limiter(rate_limiter)
         self.application: Application = builder.build()
-        self.application.add_handler(MessageHandler((filters.TEXT | filters.CAPTION) & ~filters.UpdateType.EDITED,
-                                                    self.on_message))
+        self.application.add_handler(MessageHandler(
+            (filters.TEXT | filters.CAPTION | filters.PHOTO | filters.Document.ALL | filters.VOICE)
+            & ~filters.UpdateType.EDITED, self.on_message))
+        self.application.add_handler(MessageHandler(filters.UpdateType.EDITED_MESSAGE & filters.TEXT,
+                                                    self.on_edit))
         self.application.add_handler(CallbackQueryHandler(self.on_callback))
         self.application.add_handler(PollAnswerHandler(self.on_poll_answer))
         self.application.add_handler(ChatMemberHandler(self.on_my_chat_member, ChatMemberHandler.MY_CHAT_MEMBER))
@@ -102,6 +105,12 @@ class TelegramRuntime:
         if message.chat.is_forum:
             await asyncio.to_thread(self._mark, str(message.chat.id), forum=True)
         incoming = translate.from_message(message, context.bot.username)
+        if incoming is not None:
+            await self._handle(incoming)
+
+    async def on_edit(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        """An edited report is re-read until a member claims it."""
+        incoming = translate.from_message(update.edited_message, context.bot.username, edited=True)
         if incoming is not None:
             await self._handle(incoming)
 

@@ -8,7 +8,7 @@ from handlers.messages import Incoming
 PLATFORM = "telegram"
 
 
-def from_message(message: Message, bot_username: str) -> Incoming | None:
+def from_message(message: Message, bot_username: str, *, edited: bool = False) -> Incoming | None:
     """A resident's or member's message, or None when it is not for the bot at all.
 
     Commands addressed to another bot (``/status@otherbot``) and messages from bots are
@@ -17,9 +17,10 @@ def from_message(message: Message, bot_username: str) -> Incoming | None:
     """
     user = message.from_user
     text = (message.text or message.caption or "").strip()
-    if user is None or user.is_bot or not text:
+    media = bool(message.photo or message.document or message.voice or message.video or message.sticker)
+    if user is None or user.is_bot or not (text or media):
         return None
-    first = text.split(maxsplit=1)[0]
+    first = text.split(maxsplit=1)[0] if text else ""
     if first.startswith("/") and "@" in first and first.split("@", 1)[1].lower() != bot_username.lower():
         return None
     reply_to = None
@@ -29,7 +30,8 @@ def from_message(message: Message, bot_username: str) -> Incoming | None:
         reply_to = str(message.message_thread_id)
     return Incoming(platform=PLATFORM, chat_id=str(message.chat.id), sender_id=str(user.id),
                     sender_name=user.full_name, text=text, at=message.date, message_id=str(message.message_id),
-                    reply_to_id=reply_to, private=message.chat.type == "private", language=user.language_code)
+                    reply_to_id=reply_to, private=message.chat.type == "private", language=user.language_code,
+                    edited=edited, media=media)
 
 
 def from_callback(query: CallbackQuery) -> Incoming | None:

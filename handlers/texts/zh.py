@@ -62,7 +62,13 @@ TEXTS = {
     "report.ack_anonymous": "📝 已匿名登记 #{number}【{category}】{grid}\n{summary}\n您的身份只有召集人能看到。办理进展和满意度评价会私信发给您。",
     "report.ack_anonymous_group": "📝 已登记 #{number}【{category}】{grid}\n{summary}\n委员会和台账里不会显示您的名字；但群里这条消息大家都看得到，下次想匿名请私聊机器人发送 /report 匿名 内容。",
     "report.grid_notice": "📢 居民反映 #{number}【{category}】\n{summary}\n回复「+1」或 /support {number} 附议。",
-    "report.card": "🆕 新报事 #{number}【{category}·{size}】{grid}\n{summary}\n报事人：{reporter}\n接单 /claim {number}　定级 /size {number} 小事|大事|急事",
+    "report.card": "🆕 新报事 #{number}【{category}·{size}】{grid}\n{summary}\n地点：{location}　报事人：{reporter}\n接单 /claim {number}　定级 /size {number} 小事|大事|急事",
+    "support.folded": "👍 这件事已有人反映：已附议 #{number}，现有 {count} 人反映。办理进展会私信告知您。",
+    "report.again": "📌 您已经反映过这件事（#{number}，{state}），我们在跟进，有进展会告诉您。",
+    "refused.media_only": "📷 收到图片啦，不过机器人看不懂图片。请用文字说明是什么事、在哪里，例如：#报事 3栋门口路灯坏了（图片可以一起发）。",
+    "refused.edit_too_late": "⚠️ #{number} 已经{state_name}，修改原消息不会再更新事项。有补充请回复事项消息。",
+    "report.edited": "✏️ 已按您修改后的内容更新 #{number}【{category}】\n{summary}",
+    "refused.flood": "⚠️ 一分钟内最多报 {limit} 件事，请稍后再发；已登记的不受影响。",
     "support.ack": "👍 已附议 #{number}，现有 {count} 人反映。办理进展会私信告知您。",
 
     # committee work
@@ -141,7 +147,7 @@ TEXTS = {
 
     "job.failed": "⚠️ 定时任务「{job}」（{number}）执行失败，已记录在日志里，请检查并手动处理。",
 
-    "card.committee": "📋 #{number}【{category}·{size}】{grid}｜{state}\n{summary}\n报事人：{reporter}　{supports} 人反映　接单：{claimed}",
+    "card.committee": "📋 #{number}【{category}·{size}】{grid}｜{state}\n{summary}\n地点：{location}　报事人：{reporter}　{supports} 人反映　接单：{claimed}",
     "card.grid": "📝 #{number}【{category}】{grid}｜{state}\n{summary}\n现有 {supports} 人反映。回复「+1」或 /support {number} 附议。",
     "start.report": "🤫 在这里报事只有召集人能看到您是谁。请发送：/report 匿名 要反映的事情（例如：/report 匿名 5栋楼道有人飞线充电）",
 

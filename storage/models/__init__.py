@@ -1,13 +1,13 @@
 """All models, importable from one place (and registered on ``Base.metadata``)."""
 from .base import Base, UTCDateTime
-from .concern import AuditEntry, Concern, MessageLink, SourceMessage, Support
+from .concern import AuditEntry, CategoryCorrection, Concern, ConcernKey, MessageLink, SourceMessage, Support
 from .delivery import OutboxMessage, ScheduledJob
 from .deliberation import Comment, Deliberation, Option, Outcome, Vote
 from .followup import Assignment, ProgressNote, Proposal, Survey, SurveyResponse
 from .org import Chat, Grid, Identity, Person, PersonRole
 
 __all__ = [
-    "Assignment", "AuditEntry", "Base", "Chat", "Comment", "Concern", "Deliberation", "Grid",
+    "Assignment", "AuditEntry", "Base", "CategoryCorrection", "Chat", "ConcernKey", "Comment", "Concern", "Deliberation", "Grid",
     "Identity", "MessageLink", "Option", "OutboxMessage", "Outcome", "Person", "PersonRole",
     "ProgressNote", "Proposal", "ScheduledJob", "SourceMessage", "Support", "Survey",
     "SurveyResponse", "UTCDateTime", "Vote",

@@ -115,3 +115,32 @@ class AuditEntry(Base):
     at: Mapped[datetime]
 
     actor: Mapped[Person | None] = relationship()
+
+
+class ConcernKey(Base):
+    """An index entry for folding duplicates: a place (``bldg:3``) or a problem word (``term:路灯``).
+
+    A new report looks up open concerns of its grid that share a key, instead of reading
+    every open concern's text.
+    """
+
+    __tablename__ = "concern_keys"
+    __table_args__ = (Index("ix_concern_keys_grid_key", "grid_id", "key"),
+                      UniqueConstraint("concern_id", "key"))
+    id: Mapped[int] = mapped_column(primary_key=True)
+    concern_id: Mapped[int] = mapped_column(ForeignKey("concerns.id", ondelete="CASCADE"), index=True)
+    grid_id: Mapped[int] = mapped_column(ForeignKey("grids.id"))
+    key: Mapped[str] = mapped_column(String(120))
+
+
+class CategoryCorrection(Base):
+    """A member's correction of the category chosen at intake: training data for the lexicon."""
+
+    __tablename__ = "category_corrections"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    concern_id: Mapped[int] = mapped_column(ForeignKey("concerns.id", ondelete="CASCADE"), index=True)
+    before: Mapped[str] = mapped_column(String(32))
+    after: Mapped[str] = mapped_column(String(32))
+    text: Mapped[str] = mapped_column(Text)
+    by_id: Mapped[int] = mapped_column(ForeignKey("people.id"))
+    at: Mapped[datetime]

@@ -219,17 +219,17 @@ def test_help_lists_member_commands_only_for_members(h):
 
 
 def test_private_report_without_a_known_grid_is_refused_with_a_hint_then_naming_the_grid_works(h):
-    result, sent = h.say("private", "newbie", "/report 小区东门积水很深")
+    result, sent = h.say("private", "newbie", "/report 小区东门的垃圾桶满了")
     assert result.status == "refused"
     assert [m.to for m in sent] == ["@newbie"] and "/report grid-1" in sent[0].text
     assert count(h, Concern) == 0
 
-    result, sent = h.say("private", "newbie", "/report grid-2 小区东门积水很深")
+    result, sent = h.say("private", "newbie", "/report grid-2 小区东门的垃圾桶满了")
     assert result.status == "done"
     with h.app.sessions() as s:
         concern = s.get(Concern, 1)
         assert s.get(Grid, concern.grid_id).key == "grid-2"
-        assert concern.text == "小区东门积水很深"
+        assert concern.text == "小区东门的垃圾桶满了"
     assert {m.to for m in sent} == {"@newbie", "grid-2", "committee"}
     assert "锦绣花园网格" in texts_to(sent, "committee")[0]
     assert "grid-1" not in {m.to for m in sent}

@@ -93,7 +93,7 @@ def test_a_job_that_meets_a_concurrent_change_stays_pending_and_runs_next_time(h
     h.app.clock.set(FIRST_DIGEST)
     settings = h.app.config.settings
 
-    jobs.run_due(h.app.sessions, settings, h.app.classifier, h.now, limit=1)
+    jobs.run_due(h.app.sessions, settings, h.app.intake, h.now, limit=1)
     h.flush()
     assert calls == ["pending"]
     assert ("2026-03-03 08:30", "pending") in digest_jobs(h)

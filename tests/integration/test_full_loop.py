@@ -276,13 +276,16 @@ def test_small_path_claim_size_small_and_decide_directly(h):
 
 
 def test_urgent_alerts_the_coordinators_chat(h):
-    h.say("private", "chen", "/report 5栋楼下有人飞线给电动车充电，电线垂到地上")
-    h.say("committee", "sun", "/claim 1")
-    result, sent = h.say("committee", "sun", "/急事 1")
-    assert result.status == "done"
-    assert concern_row(h).size == "urgent"
+    # the intake hears the danger and alerts the coordinators at once, before anyone sizes it
+    _, sent = h.say("private", "chen", "/report 5栋楼下有人飞线给电动车充电，电线垂到地上")
     alerts = texts_to(sent, "coordinators")
     assert len(alerts) == 1 and "急事 #1" in alerts[0] and "飞线" in alerts[0]
+    assert concern_row(h).size == "urgent" and not concern_row(h).size_confirmed
+    h.say("committee", "sun", "/claim 1")
+    result, sent = h.say("committee", "sun", "/急事 1")  # a member confirms the hint
+    assert result.status == "done"
+    assert concern_row(h).size == "urgent" and concern_row(h).size_confirmed
+    assert not texts_to(sent, "coordinators")
     assert "grid-1" not in {m.to for m in sent}
 
     # sizing it urgent again does not alert twice; an urgent matter is decided without a poll

@@ -1,0 +1,84 @@
+"""The intake pipeline: one object, built at start-up, that reads a report.
+
+normalise (script, width, emoji, tag) → segment (jieba) → locate → classify → size hint.
+``Analysis.terms`` are the problem words two reports must share to be one concern.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from ..classify import Classifier
+from .concepts import Concepts
+from .location import Locator, Place
+from .normalize import Normalizer
+from .segment import Segmenter
+from .sizing import SizeHinter
+
+
+_BUILT: dict[tuple, "Intake"] = {}
+
+
+def _frozen(value: object) -> object:
+    if isinstance(value, dict):
+        return tuple(sorted((k, _frozen(v)) for k, v in value.items()))
+    if isinstance(value, (list, tuple)):
+        return tuple(_frozen(v) for v in value)
+    return value
+
+
+@dataclass(frozen=True)
+class Analysis:
+    text: str                      # normalised text the analysers read
+    category: str
+    category_words: tuple[str, ...]
+    size: str
+    size_words: tuple[str, ...]
+    place: Place
+    terms: frozenset[str]          # problem words (no places, no stop words)
+    keywords: tuple[str, ...]
+    concepts: frozenset[str] = frozenset()  # the problems named (handlers/data/concepts.toml)
+    main_concept: str | None = None         # the one named first: what the report is about
+
+
+class Intake:
+    def __init__(self, normalizer: Normalizer, segmenter: Segmenter, classifier: Classifier, sizer: SizeHinter,
+                 locator: Locator, concepts: Concepts | None = None) -> None:
+        self.normalizer, self.segmenter, self.classifier = normalizer, segmenter, classifier
+        self.sizer, self.locator = sizer, locator
+        self.concepts = concepts or Concepts.from_file()
+
+    @classmethod
+    def load(cls, **options) -> "Intake":
+        """Build everything once per process and set of options (jieba takes about a second);
+        the result only reads, so every bot, replay and test in the process may share it."""
+        key = tuple(sorted((k, _frozen(v)) for k, v in options.items()))
+        if key not in _BUILT:
+            _BUILT[key] = cls.build(**options)
+        return _BUILT[key]
+
+    @classmethod
+    def build(cls, *, tags: tuple[str, ...] = (), lexicon: Path | None = None, sizes: Path | None = None,
+             words: tuple[str, ...] = (), landmarks: dict[str, tuple[str, ...]] | None = None,
+             concepts_path: Path | None = None) -> "Intake":
+        """Build the parts (jieba's dictionary takes about half a second)."""
+        locator = Locator(landmarks)
+        place_words = [alias for names in locator.landmarks.values() for alias in names]
+        concepts = Concepts.from_file(concepts_path)
+        return cls(Normalizer(tags), Segmenter((*words, *place_words, *concepts.words)), Classifier.from_file(lexicon),
+                   SizeHinter.from_file(sizes), locator, concepts)
+
+    @property
+    def categories(self) -> tuple[str, ...]:
+        return self.classifier.categories
+
+    def analyse(self, raw: str) -> Analysis:
+        text = self.normalizer(raw)
+        place = self.locator.locate(text)
+        guess = self.classifier.classify(text)
+        size = self.sizer.hint(text)
+        place_words = {v for v in place.display.split("、") if v}
+        tokens = [t for t in self.segmenter.tokens(text) if t not in place_words and not any(c.isdigit() for c in t)]
+        terms = frozenset(tokens) | frozenset(guess.words)
+        return Analysis(text, guess.category, tuple(guess.words), size.size, tuple(size.words), place, terms,
+                        tuple(self.segmenter.keywords(text)), self.concepts.find(text), self.concepts.main(text))
