@@ -61,7 +61,10 @@ def duration(value: str, where: str) -> timedelta:
 
 #: Every key the file may hold; anything else is a typo and is refused.
 KNOWN = {
-    "": {"database", "community", "deadlines", "survey", "intake", "grids", "chats", "people", "telegram", "wechat"},
+    "": {"database", "community", "deadlines", "survey", "intake", "deliberation", "grids", "chats", "people",
+         "telegram", "wechat"},
+    "deliberation": {"quorum_count", "pass_threshold", "hide_results", "public_notice", "notice_period",
+                     "residents_vote", "residents_vote_period", "residents_quorum", "review_reminder"},
     "database": {"url"},
     "community": {"timezone", "language", "report_tags", "poll_options", "quorum_share", "digest_time",
                   "digest_when_quiet"},
@@ -198,7 +201,31 @@ def _settings(data: dict) -> Settings:
                                        "survey.reminder_after"),
         survey_open_for=duration(s.get("open_for", _fmt(settings.survey_open_for)), "survey.open_for"),
         sla=sla,
+        **_deliberation(data.get("deliberation", {}), settings),
     )
+
+
+def _deliberation(table: dict, default: Settings) -> dict:
+    """``[deliberation]``: quorum and passing rules, hidden results, notice and residents' vote."""
+    out: dict = {}
+    for key in ("hide_results", "public_notice", "residents_vote", "review_reminder"):
+        if key in table:
+            if not isinstance(table[key], bool):
+                raise ConfigError(f"deliberation.{key} must be true or false")
+            out[key] = table[key]
+    for key in ("notice_period", "residents_vote_period"):
+        if key in table:
+            out[key] = duration(table[key], f"deliberation.{key}")
+    if "quorum_count" in table:
+        out["quorum_count"] = _positive_int(table["quorum_count"], "deliberation.quorum_count")
+    if "residents_quorum" in table:
+        out["residents_quorum"] = _positive_int(table["residents_quorum"], "deliberation.residents_quorum")
+    if "pass_threshold" in table:
+        value = table["pass_threshold"]
+        if not isinstance(value, (int, float)) or isinstance(value, bool) or not 0 < value <= 1:
+            raise ConfigError("deliberation.pass_threshold must be a share above 0 and at most 1, e.g. 0.667")
+        out["pass_threshold"] = float(value)
+    return out
 
 
 def _per_size(table: dict, default: dict[str, timedelta], where: str) -> dict[str, timedelta]:

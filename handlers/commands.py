@@ -32,6 +32,9 @@ ALIASES: dict[str, tuple[str, ...]] = {
     "convert": ("转化", "convert"),
     "reject": ("驳回", "reject"),
     "withdraw": ("撤回", "withdraw"),
+    "quorum": ("法定人数", "quorum"),
+    "passing": ("通过标准", "passing"),
+    "repoll": ("重开投票", "repoll"),
     "help": ("帮助", "help", "start"),
 }
 #: words that are a command with its first argument already given.

@@ -1,20 +1,19 @@
 """请邻议事 / 协商: committee polls on a concern, votes, closing, and the decided plan (方案)."""
 from __future__ import annotations
 
-import math
 import re
-from collections import Counter
 
 from sqlalchemy import delete
 
 from storage import outbox, queries, schedule
 from storage.models import Concern, Deliberation, Option, Outcome, ScheduledJob, Vote
 
-from . import buttons
+from . import buttons, notice
 from .common import load, move, need_text, require
 from .context import Context, Lazy, Word, render
 from .lifecycle import COMMITTEE_ROLES, Refused, Role
 from .privacy import summary
+from .tally import numbered, passes, quorum, share_text, tally_text, top, voters, winner
 from .timeparse import find_deadline
 
 RETRACT_WORDS = ("-", "撤回", "retract")
@@ -36,7 +35,9 @@ def deliberate(ctx: Context, args: str) -> None:
     question, options = _question_and_options(rest, ctx)
     electorate = len(queries.people_with_roles(ctx.session, COMMITTEE_ROLES))
     poll = Deliberation(concern_id=concern.id, opened_by_id=ctx.actor.id, question=question, multiple=multiple,
-                        quorum_share=ctx.settings.quorum_share, electorate=electorate, state="open",
+                        quorum_share=ctx.settings.quorum_share, quorum_count=ctx.settings.quorum_count,
+                        threshold=ctx.settings.pass_threshold, hide_results=ctx.settings.hide_results,
+                        electorate=electorate, state="open",
                         opened_at=ctx.now, closes_at=closes_at,
                         options=[Option(position=i + 1, text=o) for i, o in enumerate(options)])
     ctx.session.add(poll)
@@ -49,13 +50,13 @@ def deliberate(ctx: Context, args: str) -> None:
         schedule.schedule(ctx.session, kind="poll_reminder", due_at=remind_at, now=ctx.now,
                           dedupe_key=f"poll_reminder:{poll.id}", concern_id=concern.id,
                           payload={"deliberation": poll.id})
-    card = dict(number=concern.id, question=question, options=_numbered(poll), deadline=ctx.local(closes_at),
+    card = dict(number=concern.id, question=question, options=numbered(poll), deadline=ctx.local(closes_at),
                 quorum=quorum(poll), electorate=electorate,
                 multiple_hint=_multiple_hint(concern.id) if multiple else "")
     rows = buttons.vote(concern.id, [(o.position, o.text) for o in poll.options])
     topic = f"#{concern.id} {summary(concern.text, 40)}"
     for chat in queries.chats_of_kind(ctx.session, "committee"):
-        if not ctx.caps.polls(chat):
+        if not ctx.caps.polls(chat) or poll.hide_results:  # native polls show their counts
             ctx.to_chat(chat, "deliberate.card", concern=concern, buttons=rows, **card)
             continue
         # a native poll replaces the vote buttons; in a forum the card opens the concern's topic
@@ -70,11 +71,14 @@ def deliberate(ctx: Context, args: str) -> None:
 def vote(ctx: Context, args: str) -> None:
     """``/vote 12 2`` (or ``1,3`` on a multiple-choice poll); changeable until the deadline."""
     concern, rest = load(ctx, args, "/vote 12 1")
-    if not ctx.actor.role_names & set(COMMITTEE_ROLES):  # the electorate, exactly
-        raise Refused("refused.role", action_name=Word("action", "vote"), role_name=Word("role", "member"))
     poll = queries.latest_deliberation(ctx.session, concern.id)
     if poll is None or poll.state == "cancelled":
         raise Refused("refused.no_poll", number=concern.id)
+    if poll.kind == "residents":  # 居民表决: the residents of that grid, whatever else they are
+        if ctx.actor.home_grid_id != poll.grid_id:
+            raise Refused("refused.not_resident", grid=concern.grid.name)
+    elif not ctx.actor.role_names & set(COMMITTEE_ROLES):  # the committee, exactly its electorate
+        raise Refused("refused.role", action_name=Word("action", "vote"), role_name=Word("role", "member"))
     if poll.state != "open" or ctx.now >= poll.closes_at:
         raise Refused("refused.poll_closed", number=concern.id, deadline=ctx.local(poll.closes_at))
     if rest.strip() in RETRACT_WORDS:  # a native poll's "retract vote"
@@ -102,7 +106,8 @@ def vote(ctx: Context, args: str) -> None:
 def decide(ctx: Context, args: str) -> None:
     """Record the plan. A big matter needs a deliberation that reached quorum first."""
     concern, plan = load(ctx, args, "/decide 12 下周更换3栋路灯")
-    plan = need_text(plan, f"/decide {concern.id} 下周更换3栋路灯")
+    plan, review_at = _review_date(ctx, plan)
+    plan = need_text(plan, f"/decide {concern.id} 下周更换3栋路灯 回头看 2026-04-01")
     require(ctx, concern, "decide")
     poll = queries.latest_deliberation(ctx.session, concern.id)
     if poll is not None and poll.state == "open":
@@ -110,32 +115,53 @@ def decide(ctx: Context, args: str) -> None:
             raise Refused("refused.poll_open", number=concern.id, deadline=ctx.local(poll.closes_at))
         close_poll(ctx, poll, early=True)
     current = poll is not None and (concern.reopened_at is None or poll.opened_at >= concern.reopened_at)
-    passed = current and poll.result not in ("", "no_quorum", "cancelled")
+    passed = current and poll.result not in ("", "no_quorum", "cancelled", "not_passed")
     if concern.size == "big" and not passed and ctx.role < Role.COORDINATOR:
         raise Refused("refused.big_needs_poll", number=concern.id)
     move(ctx, concern, "decide")
     concern.decided_at = ctx.now
     summary = tally_text(poll) if current else ""
-    ctx.session.add(Outcome(concern_id=concern.id, deliberation_id=poll.id if current else None,
-                            decided_by_id=ctx.actor.id, plan=plan, vote_summary=summary, at=ctx.now))
-    vote_line = _vote_line(summary)
+    outcome = Outcome(concern_id=concern.id, deliberation_id=poll.id if current else None,
+                      decided_by_id=ctx.actor.id, plan=plan, vote_summary=summary, review_at=review_at, at=ctx.now)
+    ctx.session.add(outcome)
+    ctx.session.flush()
+    if review_at is not None and ctx.settings.review_reminder:
+        schedule.schedule(ctx.session, kind="review", due_at=review_at, dedupe_key=f"review:{outcome.id}",
+                          now=ctx.now, concern_id=concern.id, payload={"outcome": outcome.id})
+    vote_line = _vote_line(summary, queries.comment_count(ctx.session, concern.id)) if current else ""
     ctx.reply("decide.inform", concern=concern, number=concern.id, plan=plan, vote=vote_line)
     ctx.inform(concern, "decide.inform", number=concern.id, plan=plan, vote=vote_line)
     ctx.to_committee("decide.inform", concern=concern, number=concern.id, plan=plan, vote=vote_line)
+    if concern.size == "big" and ctx.settings.public_notice:  # 张榜公示 before the plan stands
+        notice.publish(ctx, concern, outcome)
 
 
 def close_poll(ctx: Context, poll: Deliberation, *, early: bool = False) -> None:
     """Tally a poll at its deadline (or early, by a coordinator's decision) and report it."""
     concern = ctx.session.get(Concern, poll.concern_id)
-    voters = len({v.person_id for v in poll.votes})
+    count = voters(poll)
     poll.state, poll.closed_at = "closed", ctx.now
     schedule.cancel(ctx.session, concern_id=concern.id, kinds=("poll_close", "poll_reminder"), now=ctx.now)
     stop_native_polls(ctx, poll)
-    params = dict(number=concern.id, voters=voters, electorate=poll.electorate, quorum=quorum(poll),
+    params = dict(number=concern.id, voters=count, electorate=poll.electorate, quorum=quorum(poll),
                   tally=tally_text(poll))
-    if voters >= quorum(poll):
+    if poll.kind == "residents":
+        notice.close_residents_vote(ctx, poll, count, params)
+        return
+    if count >= quorum(poll) and not passes(poll) and poll.threshold is not None:
+        leading, votes, cast = top(poll)
+        poll.result = "not_passed"
+        ctx.audit(concern, "poll_closed", concern.state, concern.state, result="not_passed", voters=count, early=early)
+        if not early:
+            move(ctx, concern, "no_quorum", voters=count, result="not_passed")
+            detail = dict(winner=leading.text, top=votes, cast=cast, need=share_text(poll.threshold), **params)
+            ctx.to_committee("poll.not_passed", concern=concern, skip_chat=False, **detail)
+            ctx.to_coordinators("poll.not_passed", concern=concern, **detail)
+            ctx.inform(concern, "poll.not_passed", **detail)
+        return
+    if count >= quorum(poll):
         poll.result = winner(poll, ctx.settings.language)
-        ctx.audit(concern, "poll_closed", concern.state, concern.state, result=poll.result, voters=voters, early=early)
+        ctx.audit(concern, "poll_closed", concern.state, concern.state, result=poll.result, voters=count, early=early)
         ctx.to_committee("poll.result", concern=concern, skip_chat=False, winner=poll.result, **params)
         ctx.to_coordinators("poll.result", concern=concern, winner=poll.result, **params)
         if not early:
@@ -143,9 +169,9 @@ def close_poll(ctx: Context, poll: Deliberation, *, early: bool = False) -> None
         return
     poll.result = "no_quorum"
     if early:
-        ctx.audit(concern, "poll_closed", concern.state, concern.state, result="no_quorum", voters=voters, early=True)
+        ctx.audit(concern, "poll_closed", concern.state, concern.state, result="no_quorum", voters=count, early=True)
         return
-    move(ctx, concern, "no_quorum", voters=voters)
+    move(ctx, concern, "no_quorum", voters=count)
     ctx.to_committee("poll.no_quorum", concern=concern, skip_chat=False, **params)
     ctx.to_coordinators("poll.no_quorum", concern=concern, **params)
     ctx.inform(concern, "poll.no_quorum_inform", number=concern.id)
@@ -177,34 +203,30 @@ def poll_reminder_job(ctx: Context, job: ScheduledJob) -> str:
     concern = ctx.session.get(Concern, poll.concern_id)
     for person in missing:
         ctx.to_person(person, "poll.reminder", concern=concern, number=concern.id, question=poll.question,
-                      options=_numbered(poll), deadline=ctx.local(poll.closes_at),
+                      options=numbered(poll), deadline=ctx.local(poll.closes_at),
                       dedupe_key=f"poll_reminder:{poll.id}:{person.id}")
     return f"reminded {len(missing)}"
 
 
-def quorum(poll: Deliberation) -> int:
-    return max(1, math.ceil(poll.quorum_share * poll.electorate - 1e-9))
+def _vote_line(summary: str, comments: int) -> Lazy | str:
+    return Lazy.of("decide.vote_summary", tally=summary, comments=comments) if summary else ""
 
 
-def tally(poll: Deliberation) -> list[tuple[Option, int]]:
-    counts = Counter(v.option_id for v in poll.votes)
-    return [(o, counts.get(o.id, 0)) for o in poll.options]
+REVIEW = re.compile(r"(?:回头看|复查|review)\s*[:：]?\s*(\d{4}-\d{1,2}-\d{1,2})", re.IGNORECASE)
 
 
-def tally_text(poll: Deliberation) -> str:
-    return "，".join(f"{o.text} {n}" for o, n in tally(poll))
-
-
-def winner(poll: Deliberation, language: str = "zh") -> str:
-    """The plurality option; a tie for first place is reported as a tie (平票)."""
-    ranked = sorted(tally(poll), key=lambda pair: -pair[1])
-    if len(ranked) > 1 and ranked[0][1] == ranked[1][1]:
-        return render(language, "poll.tie", options="、".join(o.text for o, n in ranked if n == ranked[0][1]))
-    return ranked[0][0].text
-
-
-def _vote_line(summary: str) -> Lazy | str:
-    return Lazy.of("decide.vote_summary", tally=summary) if summary else ""
+def _review_date(ctx: Context, plan: str):
+    """``… 回头看 2026-04-01``: the plan's review date (09:00 local), cut from the plan's text."""
+    match = REVIEW.search(plan)
+    if not match:
+        return plan, None
+    when, _, _ = find_deadline(match.group(1), ctx.now, ctx.settings.zone)
+    if when is None:
+        raise Refused("refused.bad_deadline", value=match.group(1))
+    when = when.replace(hour=9, minute=0)
+    if when <= ctx.now:
+        raise Refused("refused.deadline_past")
+    return (plan[:match.start()] + plan[match.end():]).strip(), when
 
 
 def _question_and_options(rest: str, ctx: Context) -> tuple[str, list[str]]:
@@ -232,10 +254,6 @@ def _chosen_options(poll: Deliberation, rest: str, number: int) -> list[Option]:
     if not chosen:
         raise Refused("refused.bad_option", count=len(poll.options), number=number)
     return chosen
-
-
-def _numbered(poll: Deliberation) -> str:
-    return "\n".join(f"{o.position}. {o.text}" for o in poll.options)
 
 
 def _multiple_hint(number: int) -> Lazy:

@@ -1,6 +1,6 @@
 """The concern state machine and who may move it.
 
-reported → claimed → (deliberating →) decided → in_progress → resolved → closed, with
+reported → claimed → (deliberating →) decided (→ notice →) → in_progress → resolved → closed, with
 reopened (a dissatisfied survey or a coordinator) and converted / rejected / withdrawn as
 exits. Every action names the states it may start from, where it leads and the least
 role that may take it; ``check`` refuses anything else and changes nothing.
@@ -18,6 +18,7 @@ class State(StrEnum):
     CLAIMED = "claimed"
     DELIBERATING = "deliberating"
     DECIDED = "decided"
+    NOTICE = "notice"  # 张榜公示 (and the residents' vote) of a big matter's plan
     IN_PROGRESS = "in_progress"
     RESOLVED = "resolved"
     CLOSED = "closed"
@@ -44,7 +45,7 @@ class Role(IntEnum):
 
 S = State
 #: States in which a concern still needs work (figures call these "open").
-OPEN = frozenset({S.REPORTED, S.CLAIMED, S.DELIBERATING, S.DECIDED, S.IN_PROGRESS, S.REOPENED})
+OPEN = frozenset({S.REPORTED, S.CLAIMED, S.DELIBERATING, S.DECIDED, S.NOTICE, S.IN_PROGRESS, S.REOPENED})
 #: States after which nothing happens unless a coordinator reopens.
 FINAL = frozenset({S.CLOSED, S.CONVERTED, S.REJECTED, S.WITHDRAWN})
 
@@ -68,6 +69,11 @@ RULES: dict[str, Rule] = {
     "poll_closed": Rule(frozenset({S.DELIBERATING}), None, Role.SYSTEM),
     "no_quorum": Rule(frozenset({S.DELIBERATING}), S.CLAIMED, Role.SYSTEM),
     "decide": Rule(frozenset({S.CLAIMED, S.DELIBERATING}), S.DECIDED, Role.MEMBER),
+    "publish": Rule(frozenset({S.DECIDED}), S.NOTICE, Role.MEMBER),
+    "notice_done": Rule(frozenset({S.NOTICE}), S.DECIDED, Role.SYSTEM),
+    "notice_failed": Rule(frozenset({S.NOTICE}), S.CLAIMED, Role.SYSTEM),
+    "repoll": Rule(frozenset({S.CLAIMED, S.DELIBERATING, S.NOTICE}), None, Role.COORDINATOR),
+    "quorum": Rule(frozenset({S.DELIBERATING, S.NOTICE}), None, Role.COORDINATOR),
     "assign": Rule(frozenset({S.DECIDED, S.IN_PROGRESS}), S.IN_PROGRESS, Role.MEMBER),
     "progress": Rule(frozenset({S.DECIDED, S.IN_PROGRESS}), S.IN_PROGRESS, Role.MEMBER),
     "resolve": Rule(frozenset({S.DECIDED, S.IN_PROGRESS}), S.RESOLVED, Role.MEMBER),

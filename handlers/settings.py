@@ -41,6 +41,15 @@ class Settings:
     poll_options: tuple[str, ...] = ("同意", "反对", "需要再调研")
     quorum_share: float = 0.5
     flood_per_minute: int = 5  # reports (and supports) one person may post in a minute
+    quorum_count: int | None = None      # a fixed quorum (voters) instead of quorum_share
+    pass_threshold: float | None = None  # e.g. 0.667: the leading option needs ≥ 2/3 of votes cast
+    hide_results: bool = False           # tallies shown only after the close
+    public_notice: bool = False          # 张榜公示 of big matters' plans in the grid group
+    notice_period: timedelta = timedelta(days=3)
+    residents_vote: bool = False         # 居民表决 after the notice
+    residents_vote_period: timedelta = timedelta(days=3)
+    residents_quorum: int = 5            # residents who must vote
+    review_reminder: bool = True         # 回头看: remind coordinators on a plan's review date
     survey_delay: timedelta = timedelta(hours=24)
     survey_reminder_after: timedelta = timedelta(days=3)
     survey_open_for: timedelta = timedelta(days=7)

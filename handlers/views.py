@@ -6,7 +6,7 @@ from storage.models import Concern
 
 from .common import load
 from .context import Context, Word, concern_params, render
-from .deliberation import tally_text
+from .tally import tally_text, voters
 from .lifecycle import Refused, Role
 from .privacy import summary
 
@@ -25,7 +25,8 @@ def status(ctx: Context, args: str) -> None:
         lines.append(render(lang, "status.assigned", who=who))
     poll = queries.latest_deliberation(ctx.session, concern.id)
     if poll is not None and poll.state == "open":
-        lines.append(render(lang, "status.poll", tally=tally_text(poll), deadline=ctx.local(poll.closes_at)))
+        shown = render(lang, "poll.hidden", voters=voters(poll)) if poll.hide_results else tally_text(poll)
+        lines.append(render(lang, "status.poll", tally=shown, deadline=ctx.local(poll.closes_at)))
     outcome = queries.latest_outcome(ctx.session, concern.id)
     if outcome is not None:
         lines.append(render(lang, "status.plan", plan=summary(outcome.plan, 200)))

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import os
 import uuid
+from dataclasses import replace
 from datetime import datetime
 from pathlib import Path
 
@@ -73,6 +74,14 @@ def engine(request):
 
 @pytest.fixture
 def config():
+    """The shipped example config, with the six-step extras (public notice, residents' vote)
+    off: most tests are about the committee path; the six-step tests use ``six_step_config``."""
+    loaded = load(EXAMPLE_CONFIG)
+    return replace(loaded, settings=replace(loaded.settings, public_notice=False, residents_vote=False))
+
+
+@pytest.fixture
+def six_step_config():
     return load(EXAMPLE_CONFIG)
 
 

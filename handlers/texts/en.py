@@ -2,7 +2,7 @@
 
 STATES = {
     "reported": "awaiting a member", "claimed": "claimed", "deliberating": "in deliberation",
-    "decided": "plan decided", "in_progress": "in progress", "resolved": "resolved", "closed": "closed",
+    "decided": "plan decided", "notice": "on public notice", "in_progress": "in progress", "resolved": "resolved", "closed": "closed",
     "reopened": "reopened", "converted": "converted", "rejected": "rejected", "withdrawn": "withdrawn",
 }
 SIZES = {"small": "small", "big": "big", "urgent": "urgent"}
@@ -12,10 +12,13 @@ ACTIONS = {
     "claim": "claim it", "size": "size it", "category": "change its category", "deliberate": "open a deliberation",
     "decide": "record the plan", "assign": "assign it", "progress": "add progress", "resolve": "resolve it",
     "close": "close it", "reopen": "reopen it", "survey_reopen": "reopen it", "convert": "convert it",
+    "publish": "publish it", "repoll": "reopen the vote", "quorum": "change the voting rules",
+    "notice_done": "end the notice", "notice_failed": "end the notice",
     "reject": "reject it", "withdraw": "withdraw it", "support": "support it", "comment": "comment",
     "vote": "vote", "handoff": "hand it to a department", "escalate": "escalate it",
 }
 JOBS = {
+    "notice_end": "end the public notice", "review": "review reminder",
     "poll_close": "close a vote", "poll_reminder": "vote reminder", "survey_send": "send the survey",
     "survey_reminder": "survey reminder", "survey_close": "close the survey", "digest": "daily digest",
 }
@@ -85,9 +88,24 @@ TEXTS = {
     "poll.no_quorum_inform": "🗳 The committee vote on #{number} did not reach quorum; the coordinators will arrange the next step and we will report back.",
     "poll.tie": "tie: {options}",
     "poll.default_question": "Do you agree with the claiming member's proposal?",
+    "poll.not_passed": "⚠️ The vote on #{number} closed without reaching the passing mark ({winner} got {top}/{cast}, {need} needed):\n{tally}\nIt goes back to the coordinators.",
+    "poll.hidden": "voting under way; results after the close ({voters} voted so far)",
+    "notice.posted": "📢 Public notice #{number} [{category}] {grid}\n{summary}\nProposed plan: {plan}\nOn notice until {until}. Reply to this message or send /comment {number} with your view.",
+    "notice.done": "✅ #{number}: the notice period is over ({comments} comments from residents); the plan stands: {plan}",
+    "residents.card": "🗳 Residents' vote #{number}: {question}\n{options}\nCloses {deadline}; at least {quorum} residents of this grid must vote. Vote: /vote {number} option",
+    "residents.passed": "✅ Residents approved #{number} ({voters} voted: {tally}); the plan stands: {plan}",
+    "residents.failed": "⚠️ Residents did not approve #{number} ({voters} voted, {quorum} needed: {tally}); the plan goes back to the coordinators.",
+    "refused.not_resident": "⚠️ Only residents of {grid} vote in this residents' vote.",
+    "review.due": "⏰ Review: the plan for #{number} (\"{plan}\") is due for its check today.",
+    "quorum.changed": "⚙️ Voting rules for #{number} are now: {rule}",
+    "quorum.rule": "quorum {quorum}, {passing}",
+    "passing.plurality": "the option with most votes passes",
+    "passing.threshold": "the leading option needs {share} of votes cast",
+    "repoll.opened": "🗳 The vote on #{number} is open again until {deadline}.",
+    "refused.bad_quorum": "⚠️ Give a number or a share, e.g. /quorum {number} 5 or /quorum {number} 60%, /passing {number} 2/3 or /passing {number} plurality",
     "poll.inform": "🗳 The committee finished deliberating #{number}; majority view: {winner}.",
     "decide.inform": "📋 Plan for #{number}: {plan}{vote}",
-    "decide.vote_summary": "\n(Vote: {tally})",
+    "decide.vote_summary": "\n(Vote: {tally}; {comments} comments)",
     "assign.private": "📌 You are assigned #{number} [{category}] {grid}\n{summary}\nPlan: {plan}\nReport progress with /progress {number} text and finish with /resolve {number} note.",
     "assign.inform": "👷 Member {member} is carrying out #{number}.",
     "handoff.inform": "🏢 #{number} was handed to {department}.",
@@ -145,5 +163,5 @@ TEXTS = {
     "button.private": "🤫 Report privately",
     "help.resident": "🤝 shangliang: for residents\n#报事 text  report a concern (or /report text; privately /report 匿名 text to stay anonymous)\n/support N or reply +1  support\n/status N  progress\n/mine  your concerns\n/survey N 1|2|3 [why]  rate the result\n/withdraw N  withdraw your report",
     "help.member": "For members:\n/claim N\n/size N small|big|urgent\n/category N name\n/deliberate N [question] [opt1/opt2] [48h]\n/vote N option (changeable until close)\n/comment N [支持：|反对：|中立：]text (or reply to the card)\n/decide N plan\n/assign N @member | /handoff N department | /escalate N body\n/progress N text\n/resolve N note",
-    "help.coordinator": "For coordinators:\n/reopen N why\n/reject N why\n/convert N 提案|社情民意 title",
+    "help.coordinator": "For coordinators:\n/quorum N 5|60%  /passing N 2/3|plurality  /repoll N [24h]\n/reopen N why\n/reject N why\n/convert N 提案|社情民意 title",
 }

@@ -2,7 +2,7 @@
 
 STATES = {
     "reported": "待接单", "claimed": "已接单", "deliberating": "协商中", "decided": "已形成方案",
-    "in_progress": "办理中", "resolved": "已办结", "closed": "已归档", "reopened": "已重新打开",
+    "notice": "公示中", "in_progress": "办理中", "resolved": "已办结", "closed": "已归档", "reopened": "已重新打开",
     "converted": "已转化", "rejected": "不予受理", "withdrawn": "已撤回",
 }
 SIZES = {"small": "小事", "big": "大事", "urgent": "急事"}
@@ -12,9 +12,11 @@ ACTIONS = {
     "claim": "接单", "size": "定级", "category": "改分类", "deliberate": "发起协商", "decide": "记录方案",
     "assign": "指派", "progress": "记录进展", "resolve": "办结", "close": "归档", "reopen": "重新打开",
     "survey_reopen": "重新打开", "convert": "转化", "reject": "不予受理", "withdraw": "撤回",
+    "publish": "公示", "repoll": "重开投票", "quorum": "改投票规则", "notice_done": "结束公示", "notice_failed": "结束公示",
     "support": "附议", "comment": "评论", "vote": "投票", "handoff": "转交部门", "escalate": "向上反映",
 }
 JOBS = {
+    "notice_end": "公示结束", "review": "回头看提醒",
     "poll_close": "协商截止", "poll_reminder": "投票提醒", "survey_send": "发送满意度评价",
     "survey_reminder": "评价提醒", "survey_close": "评价结束", "digest": "每日汇总",
 }
@@ -89,9 +91,24 @@ TEXTS = {
     "poll.no_quorum_inform": "🗳 #{number} 委员会协商未达法定人数，已退回召集人另行安排，有结果会告知大家。",
     "poll.tie": "平票：{options}",
     "poll.default_question": "是否同意接单委员提出的处理意见？",
+    "poll.not_passed": "⚠️ #{number} 协商结束但未达到通过标准（{winner} 获 {top}/{cast} 票，需要 {need}）：\n{tally}\n已退回召集人。",
+    "poll.hidden": "投票进行中，结果截止后公布（已有 {voters} 人投票）",
+    "notice.posted": "📢 张榜公示 #{number}【{category}】{grid}\n{summary}\n拟定方案：{plan}\n公示至 {until}。有意见请直接回复本消息，或发送 /comment {number} 意见。",
+    "notice.done": "✅ #{number} 公示期结束（收到居民意见 {comments} 条），方案生效：{plan}",
+    "residents.card": "🗳 居民表决 #{number}：{question}\n{options}\n截止 {deadline}，需至少 {quorum} 位本网格居民投票。投票：/vote {number} 选项号",
+    "residents.passed": "✅ #{number} 居民表决通过（{voters} 人投票：{tally}），方案生效：{plan}",
+    "residents.failed": "⚠️ #{number} 居民表决未通过（{voters} 人投票，需要 {quorum}：{tally}），方案退回召集人重新研究。",
+    "refused.not_resident": "⚠️ 只有 {grid} 的居民可以参加这次居民表决。",
+    "review.due": "⏰ 回头看：#{number} 的方案「{plan}」今天到复查日期了，请看看落实得怎么样。",
+    "quorum.changed": "⚙️ #{number} 投票规则已改为：{rule}",
+    "quorum.rule": "法定人数 {quorum}，{passing}",
+    "passing.plurality": "得票最多者通过",
+    "passing.threshold": "需获投票数的 {share} 以上",
+    "repoll.opened": "🗳 #{number} 已重新开放投票，截止 {deadline}。",
+    "refused.bad_quorum": "⚠️ 请写人数或比例，例如：/quorum {number} 5 或 /quorum {number} 60%，/passing {number} 2/3 或 /passing {number} 多数",
     "poll.inform": "🗳 #{number} 委员会协商已结束，多数意见：{winner}。",
     "decide.inform": "📋 #{number} 已形成方案：{plan}{vote}",
-    "decide.vote_summary": "\n（协商结果：{tally}）",
+    "decide.vote_summary": "\n（协商结果：{tally}；意见 {comments} 条）",
     "assign.private": "📌 您被指派办理 #{number}【{category}】{grid}\n{summary}\n方案：{plan}\n有进展请发 /progress {number} 内容，办完请发 /resolve {number} 说明。",
     "assign.inform": "👷 #{number} 由委员 {member} 负责办理（委员出力）。",
     "handoff.inform": "🏢 #{number} 已转交「{department}」办理（部门助力）。",
@@ -161,5 +178,5 @@ TEXTS = {
     # help
     "help.resident": "🤝 有事好商量 — 居民可用：\n#报事 内容　登记一件事（也可 /report 内容；私聊 /report 匿名 内容 可匿名）\n/support 编号 或回复「+1」　附议\n/status 编号　查看进度\n/mine　我的事项\n/survey 编号 1|2|3 [原因]　满意度评价（1 满意 2 基本满意 3 不满意）\n/withdraw 编号　撤回自己的报事",
     "help.member": "委员可用：\n/claim 编号　接单\n/size 编号 小事|大事|急事　定级（也可 /小事 编号）\n/category 编号 分类　改分类\n/deliberate 编号 [问题] [选项1/选项2] [48h]　发起协商\n/vote 编号 选项号　投票（截止前可改）\n/comment 编号 [支持：|反对：|中立：]内容　发表意见（也可直接回复事项消息）\n/decide 编号 方案　记录方案\n/assign 编号 @委员 | /handoff 编号 部门 | /escalate 编号 单位　办理分工\n/progress 编号 内容　记录进展\n/resolve 编号 说明　办结",
-    "help.coordinator": "召集人可用：\n/reopen 编号 原因　重新打开\n/reject 编号 原因　不予受理\n/convert 编号 提案|社情民意 标题　转化",
+    "help.coordinator": "召集人可用：\n/quorum 编号 5|60%　改法定人数　/passing 编号 2/3|多数　改通过标准　/repoll 编号 [24h]　重开投票\n/reopen 编号 原因　重新打开\n/reject 编号 原因　不予受理\n/convert 编号 提案|社情民意 标题　转化",
 }

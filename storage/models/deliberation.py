@@ -20,6 +20,11 @@ class Deliberation(Base):
     question: Mapped[str] = mapped_column(Text)
     multiple: Mapped[bool] = mapped_column(default=False)
     quorum_share: Mapped[float] = mapped_column(default=0.5)
+    quorum_count: Mapped[int | None]                     # when set, the quorum is this many voters
+    threshold: Mapped[float | None]                      # share of votes cast to pass; None: plurality
+    hide_results: Mapped[bool] = mapped_column(default=False)
+    kind: Mapped[str] = mapped_column(String(16), default="committee")  # committee | residents
+    grid_id: Mapped[int | None] = mapped_column(ForeignKey("grids.id"))  # a residents' vote's grid
     electorate: Mapped[int] = mapped_column(default=0)
     state: Mapped[str] = mapped_column(String(16), default="open")
     result: Mapped[str] = mapped_column(Text, default="")
@@ -89,6 +94,8 @@ class Outcome(Base):
     plan: Mapped[str] = mapped_column(Text)
     vote_summary: Mapped[str] = mapped_column(Text, default="")
     review_at: Mapped[datetime | None]
+    notice_until: Mapped[datetime | None]                # 张榜公示: the plan is on notice until then
+    residents_result: Mapped[str] = mapped_column(Text, default="")
     at: Mapped[datetime]
 
     decided_by: Mapped[Person] = relationship()

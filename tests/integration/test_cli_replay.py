@@ -118,11 +118,15 @@ def test_replay_prints_every_step_of_the_loop():
     assert find("→ @wang (↩ e36)", "不满意请说明原因")
     reopened = find("[2026-03-05 19:01] → committee", "#1 有居民不满意，已重新打开")
     assert len(reopened) == 1 and "只亮了一个晚上" in reopened[0][1]
-    # the big matter is converted to a 提案
-    assert find("→ committee (↩ e42)", "#3 已转化为提案：关于幸福里3栋加装电梯的提案")
+    # the six steps: the plan on public notice in the grid, then the residents' vote, then 提案
+    assert find("[2026-03-05 10:00] → grid-1", "张榜公示 #3")
+    assert find("[2026-03-08 10:00] → grid-1", "居民表决 #3")
+    assert find("→ committee (↩ e51)", "只有 幸福里网格 的居民可以参加这次居民表决")
+    assert find("[2026-03-11 10:00] → grid-1", "#3 居民表决通过（4 人投票：同意 3，反对 1）")
+    assert find("→ committee (↩ e53)", "#3 已转化为提案：关于幸福里3栋加装电梯的提案")
     # the daily digest, at 08:30, to the coordinators, every day of the week
     digests = [h for h, b in msgs if "→ coordinators" in h and b.startswith("📊")]
-    assert [h[1:17] for h in digests] == [f"2026-03-{d:02d} 08:30" for d in range(3, 10)]
+    assert [h[1:17] for h in digests] == [f"2026-03-{d:02d} 08:30" for d in range(3, 13)]
     # the anonymous report's number is masked everywhere it is shown
     assert "139 0000 5621" not in out and "139****5621" in out
     # the unbound group gets no answer
@@ -165,7 +169,7 @@ def test_ledger_csv_is_appended_after_the_transcript():
     rows = list(csv.DictReader(io.StringIO("number,grid," + ledger_part)))
     by_number = {int(r["number"]): r for r in rows}
     assert sorted(by_number) == [1, 2, 3]
-    assert {n: r["state"] for n, r in by_number.items()} == {1: "closed", 2: "resolved", 3: "converted"}
+    assert {n: r["state"] for n, r in by_number.items()} == {1: "closed", 2: "closed", 3: "converted"}
     assert by_number[1]["reporter"] == "wang" and by_number[3]["reporter"] == "li"
     assert by_number[2]["reporter"] == "" and by_number[2]["anonymous"] == "True"
     assert by_number[1]["supports"] == "2" and by_number[1]["reopen_count"] == "1"
@@ -187,7 +191,7 @@ def test_ledger_csv_is_appended_after_the_transcript():
 def test_ledger_json_after_the_transcript():
     out = example("--ledger", "json")
     ledger = json.loads(out[out.index("\n[\n") + 1:])
-    assert [(r["number"], r["state"]) for r in ledger] == [(1, "closed"), (2, "resolved"), (3, "converted")]
+    assert [(r["number"], r["state"]) for r in ledger] == [(1, "closed"), (2, "closed"), (3, "converted")]
 
 
 # --- the database -------------------------------------------------------------------------

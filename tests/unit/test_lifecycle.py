@@ -11,7 +11,7 @@ from handlers.lifecycle import FINAL, OPEN, RULES, Refused, Role, State, check
 from handlers.texts import Word
 
 S = State
-_OPEN = {S.REPORTED, S.CLAIMED, S.DELIBERATING, S.DECIDED, S.IN_PROGRESS, S.REOPENED}
+_OPEN = {S.REPORTED, S.CLAIMED, S.DELIBERATING, S.DECIDED, S.NOTICE, S.IN_PROGRESS, S.REOPENED}
 
 #: action → (states it may start from, state it leads to (None = unchanged), least role)
 EXPECTED: dict[str, tuple[set[State], State | None, Role]] = {
@@ -22,6 +22,11 @@ EXPECTED: dict[str, tuple[set[State], State | None, Role]] = {
     "poll_closed": ({S.DELIBERATING}, None, Role.SYSTEM),
     "no_quorum": ({S.DELIBERATING}, S.CLAIMED, Role.SYSTEM),
     "decide": ({S.CLAIMED, S.DELIBERATING}, S.DECIDED, Role.MEMBER),
+    "publish": ({S.DECIDED}, S.NOTICE, Role.MEMBER),
+    "notice_done": ({S.NOTICE}, S.DECIDED, Role.SYSTEM),
+    "notice_failed": ({S.NOTICE}, S.CLAIMED, Role.SYSTEM),
+    "repoll": ({S.CLAIMED, S.DELIBERATING, S.NOTICE}, None, Role.COORDINATOR),
+    "quorum": ({S.DELIBERATING, S.NOTICE}, None, Role.COORDINATOR),
     "assign": ({S.DECIDED, S.IN_PROGRESS}, S.IN_PROGRESS, Role.MEMBER),
     "progress": ({S.DECIDED, S.IN_PROGRESS}, S.IN_PROGRESS, Role.MEMBER),
     "resolve": ({S.DECIDED, S.IN_PROGRESS}, S.RESOLVED, Role.MEMBER),
