@@ -148,13 +148,14 @@ def close_poll(ctx: Context, poll: Deliberation, *, early: bool = False) -> None
     if poll.kind == "residents":
         notice.close_residents_vote(ctx, poll, count, params)
         return
-    if count >= quorum(poll) and not passes(poll) and poll.threshold is not None:
+    if count >= quorum(poll) and not passes(poll):  # a tie, or short of the passing mark
         leading, votes, cast = top(poll)
         poll.result = "not_passed"
         ctx.audit(concern, "poll_closed", concern.state, concern.state, result="not_passed", voters=count, early=early)
         if not early:
             move(ctx, concern, "no_quorum", voters=count, result="not_passed")
-            detail = dict(winner=leading.text, top=votes, cast=cast, need=share_text(poll.threshold), **params)
+            need = share_text(poll.threshold) if poll.threshold is not None else Lazy.of("passing.plurality")
+            detail = dict(winner=winner(poll, ctx.settings.language), top=votes, cast=cast, need=need, **params)
             ctx.to_committee("poll.not_passed", concern=concern, skip_chat=False, **detail)
             ctx.to_coordinators("poll.not_passed", concern=concern, **detail)
             ctx.inform(concern, "poll.not_passed", **detail)
@@ -179,6 +180,8 @@ def close_poll(ctx: Context, poll: Deliberation, *, early: bool = False) -> None
 
 def stop_native_polls(ctx: Context, poll: Deliberation) -> None:
     """Where the committee votes in a native poll, stop it so nobody votes after the close."""
+    if poll.kind != "committee":
+        return
     for chat in queries.chats_of_kind(ctx.session, "committee"):
         if ctx.caps.polls(chat):
             outbox.enqueue(ctx.session, kind="poll.stop", text="", now=ctx.now, platform=chat.platform,

@@ -72,6 +72,7 @@ RULES: dict[str, Rule] = {
     "publish": Rule(frozenset({S.DECIDED}), S.NOTICE, Role.MEMBER),
     "notice_done": Rule(frozenset({S.NOTICE}), S.DECIDED, Role.SYSTEM),
     "notice_failed": Rule(frozenset({S.NOTICE}), S.CLAIMED, Role.SYSTEM),
+    "republish": Rule(frozenset({S.CLAIMED}), S.NOTICE, Role.COORDINATOR),
     "repoll": Rule(frozenset({S.CLAIMED, S.DELIBERATING, S.NOTICE}), None, Role.COORDINATOR),
     "quorum": Rule(frozenset({S.DELIBERATING, S.NOTICE}), None, Role.COORDINATOR),
     "assign": Rule(frozenset({S.DECIDED, S.IN_PROGRESS}), S.IN_PROGRESS, Role.MEMBER),

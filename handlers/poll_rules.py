@@ -43,7 +43,7 @@ def set_passing(ctx: Context, args: str) -> None:
     if value in PLURALITY:
         poll.threshold = None
     elif fraction and 0 < int(fraction.group(1)) <= int(fraction.group(2)):
-        poll.threshold = round(int(fraction.group(1)) / int(fraction.group(2)), 3)
+        poll.threshold = int(fraction.group(1)) / int(fraction.group(2))
     elif percent and 0 < float(percent.group(1)) <= 100:
         poll.threshold = float(percent.group(1)) / 100
     else:
@@ -63,8 +63,8 @@ def repoll(ctx: Context, args: str) -> None:
         raise Refused("refused.bad_deadline", value=named)
     closes_at = closes_at or ctx.now + ctx.settings.poll_duration[concern.size]
     poll.state, poll.result, poll.closed_at, poll.closes_at = "open", "", None, closes_at
-    if poll.kind == "committee" and concern.state == "claimed":
-        move(ctx, concern, "deliberate", repoll=True)
+    if concern.state == "claimed":  # it had gone back to the coordinators: back to the vote
+        move(ctx, concern, "deliberate" if poll.kind == "committee" else "republish", repoll=True)
     schedule.schedule(ctx.session, kind="poll_close", due_at=closes_at, now=ctx.now, concern_id=concern.id,
                       dedupe_key=f"poll_close:{poll.id}:{closes_at.isoformat()}", payload={"deliberation": poll.id})
     ctx.audit(concern, "repoll", concern.state, concern.state, deliberation=poll.id)

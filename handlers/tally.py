@@ -47,7 +47,7 @@ def passes(poll: Deliberation) -> bool:
     option, count, cast = top(poll)
     if poll.threshold is None:
         return count > 0
-    return cast > 0 and count / cast >= poll.threshold - 1e-9
+    return cast > 0 and count / cast >= poll.threshold - 1e-3  # 0.667 means 2/3
 
 
 def winner(poll: Deliberation, language: str = "zh") -> str:

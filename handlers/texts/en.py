@@ -12,7 +12,7 @@ ACTIONS = {
     "claim": "claim it", "size": "size it", "category": "change its category", "deliberate": "open a deliberation",
     "decide": "record the plan", "assign": "assign it", "progress": "add progress", "resolve": "resolve it",
     "close": "close it", "reopen": "reopen it", "survey_reopen": "reopen it", "convert": "convert it",
-    "publish": "publish it", "repoll": "reopen the vote", "quorum": "change the voting rules",
+    "republish": "put it on notice again", "publish": "publish it", "repoll": "reopen the vote", "quorum": "change the voting rules",
     "notice_done": "end the notice", "notice_failed": "end the notice",
     "reject": "reject it", "withdraw": "withdraw it", "support": "support it", "comment": "comment",
     "vote": "vote", "handoff": "hand it to a department", "escalate": "escalate it",

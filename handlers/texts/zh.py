@@ -12,7 +12,7 @@ ACTIONS = {
     "claim": "接单", "size": "定级", "category": "改分类", "deliberate": "发起协商", "decide": "记录方案",
     "assign": "指派", "progress": "记录进展", "resolve": "办结", "close": "归档", "reopen": "重新打开",
     "survey_reopen": "重新打开", "convert": "转化", "reject": "不予受理", "withdraw": "撤回",
-    "publish": "公示", "repoll": "重开投票", "quorum": "改投票规则", "notice_done": "结束公示", "notice_failed": "结束公示",
+    "republish": "重新公示", "publish": "公示", "repoll": "重开投票", "quorum": "改投票规则", "notice_done": "结束公示", "notice_failed": "结束公示",
     "support": "附议", "comment": "评论", "vote": "投票", "handoff": "转交部门", "escalate": "向上反映",
 }
 JOBS = {

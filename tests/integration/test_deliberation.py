@@ -82,7 +82,7 @@ def test_a_tie_is_reported_as_a_tie(h):
     for who, choice in (("liu", "1"), ("zhao", "2"), ("sun", "1"), ("zhou", "2")):
         h.say("committee", who, f"/vote 1 {choice}")
     sent = h.advance(timedelta(hours=48))
-    assert any("平票：同意、反对" in t for t in texts_to(sent, "committee"))
+    assert any("平票：同意、反对" in t and "未达到通过标准" in t for t in texts_to(sent, "committee"))
 
 
 def test_changing_a_vote_keeps_one_vote_per_member(h):

@@ -56,11 +56,11 @@ def test_a_tie_between_two_long_options_closes_cleanly(h):
     assert "平票" in results[0] and LONG_A in results[0] and LONG_B in results[0]
     poll = latest_poll(h)
     assert poll.state == "closed"
-    assert poll.result == f"平票：{LONG_A}、{LONG_B}"
+    assert poll.result == "not_passed"  # a tie decides nothing
     with h.app.sessions() as s:
         job = s.scalars(select(ScheduledJob).where(ScheduledJob.kind == "poll_close")).one()
         assert job.state == "done", job.result
-    assert concern(h).state == "deliberating"
+    assert concern(h).state == "claimed"  # back to the coordinators
 
 
 def test_no_quorum_is_told_to_the_grid_and_the_reporter(h):

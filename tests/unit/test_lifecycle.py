@@ -26,6 +26,7 @@ EXPECTED: dict[str, tuple[set[State], State | None, Role]] = {
     "notice_done": ({S.NOTICE}, S.DECIDED, Role.SYSTEM),
     "notice_failed": ({S.NOTICE}, S.CLAIMED, Role.SYSTEM),
     "repoll": ({S.CLAIMED, S.DELIBERATING, S.NOTICE}, None, Role.COORDINATOR),
+    "republish": ({S.CLAIMED}, S.NOTICE, Role.COORDINATOR),
     "quorum": ({S.DELIBERATING, S.NOTICE}, None, Role.COORDINATOR),
     "assign": ({S.DECIDED, S.IN_PROGRESS}, S.IN_PROGRESS, Role.MEMBER),
     "progress": ({S.DECIDED, S.IN_PROGRESS}, S.IN_PROGRESS, Role.MEMBER),
