@@ -3,6 +3,9 @@ from __future__ import annotations
 
 from storage.models import CategoryCorrection
 
+from storage import schedule
+
+from . import sla
 from .common import load, move, require
 from .context import Context, Word, concern_params
 from .lifecycle import Refused
@@ -16,6 +19,7 @@ def claim(ctx: Context, args: str) -> None:
     concern.claimed_by = ctx.actor
     concern.claimed_at = ctx.now
     concern.first_response_at = concern.first_response_at or ctx.now
+    schedule.cancel(ctx.session, concern_id=concern.id, kinds=("sla_response",), now=ctx.now)
     ctx.reply("claim.reply", concern=concern, number=concern.id)
     ctx.inform(concern, "claim.inform", number=concern.id, member=ctx.actor.display_name)
 
@@ -29,6 +33,8 @@ def size(ctx: Context, args: str) -> None:
     before = concern.size
     concern.size, concern.size_confirmed, concern.updated_at = value, True, ctx.now
     ctx.touch(concern)
+    if value != before:
+        sla.plan(ctx, concern)  # the deadlines follow the size
     ctx.audit(concern, "size", concern.state, concern.state, before=before, after=value)
     ctx.reply("size.reply", concern=concern, number=concern.id, size=Word("size", value))
     if value == "urgent" and before != "urgent":

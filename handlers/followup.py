@@ -6,6 +6,7 @@ from sqlalchemy import update
 from storage import queries, schedule
 from storage.models import Assignment, Concern, ProgressNote, Proposal, Survey
 
+from . import sla
 from .common import load, move, need_text, require
 from .deliberation import stop_native_polls
 from .context import Context, Word, concern_params
@@ -86,6 +87,8 @@ def reopen_concern(ctx: Context, concern: Concern, action: str, reason: str) -> 
     concern.reopen_count += 1
     concern.reopened_at = ctx.now
     concern.claimed_by_id = None
+    concern.first_response_at = None  # 回头看: it must be answered again, in time
+    sla.plan(ctx, concern)
     ctx.session.execute(update(Assignment).where(Assignment.concern_id == concern.id, Assignment.active.is_(True))
                         .values(active=False))
     schedule.cancel(ctx.session, concern_id=concern.id, kinds=("survey_send", "survey_reminder", "survey_close"),

@@ -17,7 +17,7 @@ from sqlalchemy.orm.exc import StaleDataError
 from storage import schedule
 from storage.models import ScheduledJob
 
-from . import cards, deliberation, digest, notice, surveys
+from . import cards, deliberation, digest, notice, sla, surveys
 from .capabilities import TEXT_ONLY, Capabilities
 from .nlp.pipeline import Intake
 from .context import Context, Word
@@ -35,6 +35,8 @@ JOBS: dict[str, JobHandler] = {
     "digest": digest.digest_job,
     "notice_end": notice.notice_end_job,
     "review": notice.review_job,
+    "sla_response": sla.response_job,
+    "sla_resolution": sla.resolution_job,
 }
 
 

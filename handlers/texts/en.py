@@ -18,6 +18,7 @@ ACTIONS = {
     "vote": "vote", "handoff": "hand it to a department", "escalate": "escalate it",
 }
 JOBS = {
+    "sla_response": "response deadline check", "sla_resolution": "resolution deadline check",
     "notice_end": "end the public notice", "review": "review reminder",
     "poll_close": "close a vote", "poll_reminder": "vote reminder", "survey_send": "send the survey",
     "survey_reminder": "survey reminder", "survey_close": "close the survey", "digest": "daily digest",
@@ -96,6 +97,9 @@ TEXTS = {
     "residents.passed": "✅ Residents approved #{number} ({voters} voted: {tally}); the plan stands: {plan}",
     "residents.failed": "⚠️ Residents did not approve #{number} ({voters} voted, {quorum} needed: {tally}); the plan goes back to the coordinators.",
     "refused.not_resident": "⚠️ Only residents of {grid} vote in this residents' vote.",
+    "sla.response_overdue": "⏰ #{number} ({size}) has waited more than {limit} without a member: /claim {number}",
+    "sla.resolution_overdue": "⏰ #{number}, which you carry out, is past its deadline ({limit}); please resolve it or send /progress {number}.",
+    "sla.escalated": "⚠️ #{number} is past its deadline ({limit}) and still {state}; carried out by {who}. Coordinators, please follow up.",
     "review.due": "⏰ Review: the plan for #{number} (\"{plan}\") is due for its check today.",
     "quorum.changed": "⚙️ Voting rules for #{number} are now: {rule}",
     "quorum.rule": "quorum {quorum}, {passing}",

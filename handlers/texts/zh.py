@@ -16,6 +16,7 @@ ACTIONS = {
     "support": "附议", "comment": "评论", "vote": "投票", "handoff": "转交部门", "escalate": "向上反映",
 }
 JOBS = {
+    "sla_response": "响应时限检查", "sla_resolution": "办理时限检查",
     "notice_end": "公示结束", "review": "回头看提醒",
     "poll_close": "协商截止", "poll_reminder": "投票提醒", "survey_send": "发送满意度评价",
     "survey_reminder": "评价提醒", "survey_close": "评价结束", "digest": "每日汇总",
@@ -99,6 +100,9 @@ TEXTS = {
     "residents.passed": "✅ #{number} 居民表决通过（{voters} 人投票：{tally}），方案生效：{plan}",
     "residents.failed": "⚠️ #{number} 居民表决未通过（{voters} 人投票，需要 {quorum}：{tally}），方案退回召集人重新研究。",
     "refused.not_resident": "⚠️ 只有 {grid} 的居民可以参加这次居民表决。",
+    "sla.response_overdue": "⏰ #{number}【{size}】已超过 {limit} 仍无人接单，请委员尽快接单：/claim {number}",
+    "sla.resolution_overdue": "⏰ 您负责的 #{number} 已超过办理时限（{limit}），请尽快办结，或发送 /progress {number} 说明进展。",
+    "sla.escalated": "⚠️ #{number} 超过办理时限（{limit}）仍未办结（{state}），办理人：{who}。请召集人跟进。",
     "review.due": "⏰ 回头看：#{number} 的方案「{plan}」今天到复查日期了，请看看落实得怎么样。",
     "quorum.changed": "⚙️ #{number} 投票规则已改为：{rule}",
     "quorum.rule": "法定人数 {quorum}，{passing}",

@@ -191,7 +191,7 @@ def test_coordinator_decide_while_the_poll_is_open_closes_it_early(h):
     assert "同意 2，反对 0，再议 1" in result.reply  # the plan carries the tally
     with h.app.sessions() as s:
         jobs = dict(s.execute(select(ScheduledJob.kind, ScheduledJob.state)
-                              .where(ScheduledJob.concern_id == 1)).all())
+                              .where(ScheduledJob.concern_id == 1, ScheduledJob.kind.like("poll_%"))).all())
     assert jobs == {"poll_close": "cancelled", "poll_reminder": "cancelled"}
     # the original deadline passes quietly: no reminder, no second result
     later = h.advance(timedelta(hours=49))
