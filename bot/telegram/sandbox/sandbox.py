@@ -36,7 +36,7 @@ class BotApiSandbox(InjectMixin):
     `slow` lets the call take effect and delays its answer (a reply lost in transit).
     """
 
-    def __init__(self, *, token: str = "123456789:AAEsandboxTokenForTestsOnly00000000",
+    def __init__(self, *, token: str = "123456789:sandbox-token-not-a-real-one",
                  bot_username: str = "shangliang_bot", spec_path: str | Path | None = None,
                  privacy_mode: bool = False, port: int = 0):
         self.spec = Spec(spec_path)
