@@ -4,6 +4,7 @@ real database and a simulated clock the tests move by hand."""
 from __future__ import annotations
 
 import asyncio
+from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -107,11 +108,11 @@ class Bot:
         await self.settle()
 
 
-@pytest_asyncio.fixture
-async def tgbot(tmp_path, request):
-    forum = getattr(request, "param", False)
+@asynccontextmanager
+async def running_bot(tmp_path, config_toml: str, *, forum: bool = False):
+    """Sandbox with the users and chats above, the app on a file SQLite, and the runtime polling."""
     path = tmp_path / "config.toml"
-    path.write_text(config_text(forum=forum), "utf-8")
+    path.write_text(config_toml, "utf-8")
     config = load(path)
     sb = BotApiSandbox()
     await sb.start()
@@ -138,3 +139,10 @@ async def tgbot(tmp_path, request):
         app.close()
         await sb.stop()
     assert sb.errors == [], sb.errors
+
+
+@pytest_asyncio.fixture
+async def tgbot(tmp_path, request):
+    forum = getattr(request, "param", False)
+    async with running_bot(tmp_path, config_text(forum=forum), forum=forum) as bot:
+        yield bot

@@ -6,17 +6,10 @@ from datetime import timedelta
 import pytest
 import pytest_asyncio
 from sqlalchemy import select
-from telegram import Update
-from telegram.ext import TypeHandler
 
-from bot.bootstrap import bootstrap
-from bot.config import load
-from bot.telegram.runtime import CAPABILITIES, TelegramRuntime
-from bot.telegram.sandbox import BotApiSandbox
-from handlers.clock import SimulatedClock
 from storage.models import Comment, Concern, Deliberation, Outcome, Vote
 
-from .conftest import COMMITTEE, COORDINATORS, GRID, START, STRANGER, USERS, Bot, config_text
+from .conftest import COMMITTEE, COORDINATORS, GRID, STRANGER, Bot, config_text, running_bot
 
 pytestmark = pytest.mark.asyncio
 
@@ -33,36 +26,11 @@ PLAN = "同意3栋申请加装电梯，费用按楼层分摊"
 
 @pytest_asyncio.fixture
 async def sixbot(tmp_path):
-    """The conftest's ``tgbot``, with the public notice and the residents' vote switched on."""
-    path = tmp_path / "config.toml"
-    path.write_text(config_text() + SIX_STEPS, "utf-8")
-    config = load(path)
-    assert config.settings.residents_vote and config.settings.notice_period == timedelta(hours=1)
-    sb = BotApiSandbox()
-    await sb.start()
-    for handle, (user_id, name) in USERS.items():
-        sb.add_user(user_id, name, username=handle, language_code="zh-hans")
-    sb.add_user(STRANGER, "路人")
-    sb.add_chat(GRID, "supergroup", title="幸福里居民群")
-    sb.add_chat(COMMITTEE, "supergroup", title="议事委员会")
-    sb.add_chat(COORDINATORS, "supergroup", title="联络组")
-    app = bootstrap(config, clock=SimulatedClock(START), database_url=f"sqlite:///{tmp_path / 'bot.db'}",
-                    platforms=("telegram",), caps=CAPABILITIES)
-    runtime = TelegramRuntime(app, token=sb.token, base_url=sb.url, tick_seconds=3600)
-    bot = Bot(sb, app, runtime)
-
-    async def count(update: Update, context) -> None:
-        bot.processed += 1
-
-    runtime.application.add_handler(TypeHandler(Update, count), group=99)
-    await runtime.start(timeout=1)
-    try:
+    """The conftest's bot, with the public notice and the residents' vote switched on."""
+    async with running_bot(tmp_path, config_text() + SIX_STEPS) as bot:
+        assert bot.app.config.settings.residents_vote
+        assert bot.app.config.settings.notice_period == timedelta(hours=1)
         yield bot
-    finally:
-        await runtime.stop()
-        app.close()
-        await sb.stop()
-    assert sb.errors == [], sb.errors
 
 
 def texts(bot: Bot, chat: int, part: str) -> list[dict]:
