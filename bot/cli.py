@@ -1,4 +1,4 @@
-"""The ``shangliang`` command line: replay, export, migrate."""
+"""The ``shangliang`` command line: replay, export, run, deliver, migrate and the intake tools."""
 from __future__ import annotations
 
 import argparse
@@ -70,7 +70,18 @@ def _parser() -> argparse.ArgumentParser:
 
     run = sub.add_parser("run", help="run the Telegram bot (token from SHANGLIANG_TELEGRAM_TOKEN)")
     run.add_argument("--config", help="TOML config (database, community rules, grids, chats, people)")
+    run.add_argument("--no-deliver", action="store_true",
+                     help="leave sending to `shangliang deliver` workers")
     run.set_defaults(func=_run)
+
+    dlv = sub.add_parser("deliver", help="a delivery worker: send queued messages (several may run at once)")
+    dlv.add_argument("--config", help="TOML config (database, [telegram] base_url)")
+    dlv.add_argument("--database", help="database URL (overrides the config)")
+    dlv.add_argument("--platform", choices=("telegram",), default="telegram")
+    dlv.add_argument("--batch", type=int, default=5, help="rows leased at a time (the most sent twice if killed)")
+    dlv.add_argument("--lease", type=float, default=60.0, help="seconds a leased row is kept from other workers")
+    dlv.add_argument("--until-idle", action="store_true", help="stop when nothing is due instead of waiting")
+    dlv.set_defaults(func=_deliver)
 
     mig = sub.add_parser("migrate", help="create or upgrade the database schema")
     mig.add_argument("--config")
@@ -156,7 +167,15 @@ def _intake_eval(args: argparse.Namespace) -> int:
 
 def _run(args: argparse.Namespace) -> int:
     from .telegram.main import run
-    return run(load(args.config), os.environ)
+    return run(load(args.config), os.environ, deliver=not args.no_deliver)
+
+
+def _deliver(args: argparse.Namespace) -> int:
+    from .telegram.main import deliver
+    sent = deliver(load(args.config), os.environ, database_url=args.database, batch=args.batch,
+                   lease_seconds=args.lease, until_idle=args.until_idle)
+    print(f"delivered {sent} message(s)", flush=True)
+    return 0
 
 
 def _migrate(args: argparse.Namespace) -> int:

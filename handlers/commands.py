@@ -32,6 +32,8 @@ ALIASES: dict[str, tuple[str, ...]] = {
     "convert": ("转化", "convert"),
     "reject": ("驳回", "reject"),
     "withdraw": ("撤回", "withdraw"),
+    "follow": ("关注", "follow"),
+    "unfollow": ("取消关注", "unfollow"),
     "quorum": ("法定人数", "quorum"),
     "passing": ("通过标准", "passing"),
     "repoll": ("重开投票", "repoll"),

@@ -3,7 +3,8 @@
 Senders claim a few rows at a time with a lease (``locked_until``) committed before
 sending, so any number of workers can drain one PostgreSQL database without sending a
 row twice; a worker killed between sending and marking sent leaves its lease to expire
-and the row is sent again (at-least-once, with the window kept to one small batch).
+and the row is sent again (at-least-once: only the row whose send was under way when the
+worker died can go twice, because each row is marked sent right after its own send).
 """
 from __future__ import annotations
 
@@ -38,23 +39,35 @@ def enqueue(session: Session, *, kind: str, text: str, now: datetime, platform: 
 
 def claim(sessions: sessionmaker[Session], platform: str, now: datetime, *, limit: int = 5,
           lease: timedelta = timedelta(seconds=60)) -> list[OutboxMessage]:
-    """Lease up to ``limit`` due rows to this worker, in their own committed transaction."""
+    """Lease up to ``limit`` due rows to this worker, in their own committed transaction.
+
+    PostgreSQL: ``SELECT … FOR UPDATE SKIP LOCKED`` then the lease, so claimers never wait
+    for each other. SQLite: one ``UPDATE … RETURNING`` statement, which takes the database's
+    write lock before it reads, so two processes sharing the file cannot lease the same row.
+    """
+    table = OutboxMessage.__table__
+    due = (
+        select(OutboxMessage.id)
+        .where(OutboxMessage.platform == platform, OutboxMessage.state == "pending",
+               OutboxMessage.not_before <= now,
+               or_(OutboxMessage.locked_until.is_(None), OutboxMessage.locked_until <= now))
+        .order_by(OutboxMessage.id)
+        .limit(limit)
+    )
     with sessions() as session, session.begin():
-        due = (
-            select(OutboxMessage)
-            .where(OutboxMessage.platform == platform, OutboxMessage.state == "pending",
-                   OutboxMessage.not_before <= now,
-                   or_(OutboxMessage.locked_until.is_(None), OutboxMessage.locked_until <= now))
-            .order_by(OutboxMessage.id)
-            .limit(limit)
-        )
         if supports_row_locks(session):
-            due = due.with_for_update(**skip_locked(session))
-        rows = list(session.scalars(due))
-        for row in rows:
-            row.locked_until = now + lease
-            row.attempts += 1
-        session.flush()
+            ids = list(session.scalars(due.with_for_update(**skip_locked(session))))
+            if ids:
+                session.execute(update(table).where(table.c.id.in_(ids))
+                                .values(locked_until=now + lease, attempts=table.c.attempts + 1))
+        else:
+            ids = list(session.scalars(update(table).where(table.c.id.in_(due.scalar_subquery()))
+                                       .values(locked_until=now + lease, attempts=table.c.attempts + 1)
+                                       .returning(table.c.id)))
+        if not ids:
+            return []
+        rows = list(session.scalars(select(OutboxMessage).where(OutboxMessage.id.in_(ids))
+                                    .order_by(OutboxMessage.id)))
         session.expunge_all()
         return rows
 

@@ -1,32 +1,51 @@
-"""``shangliang run``: start the Telegram bot in polling or webhook mode."""
+"""``shangliang run`` (the Telegram bot, polling or webhook) and ``shangliang deliver``
+(a Telegram delivery worker: any number may drain one PostgreSQL database)."""
 from __future__ import annotations
 
+import asyncio
 import logging
 import secrets
 from collections.abc import Mapping
+from datetime import timedelta
 
-from telegram.ext import AIORateLimiter
+from telegram.ext import AIORateLimiter, ExtBot
 
+from handlers.clock import SystemClock
+from storage import migrate
+from storage.db import make_engine, redact_url, session_factory
+
+from .. import worker
 from ..bootstrap import bootstrap
 from ..config import AppConfig, ConfigError
+from ..pump import OutboxPump
 from .runtime import CAPABILITIES, TelegramRuntime
+from .transport import TelegramTransport
 
 log = logging.getLogger(__name__)
 TOKEN_VARIABLE = "SHANGLIANG_TELEGRAM_TOKEN"
 SECRET_VARIABLE = "SHANGLIANG_TELEGRAM_WEBHOOK_SECRET"
 
 
-def run(config: AppConfig, environ: Mapping[str, str]) -> int:
+def _token(environ: Mapping[str, str]) -> str:
     token = environ.get(TOKEN_VARIABLE, "").strip()
     if not token:
         raise ConfigError(f"set {TOKEN_VARIABLE} to the token BotFather gave you (it is never read from a file)")
     # httpx logs every request URL, and Telegram URLs carry the token: keep those quiet
     logging.getLogger("httpx").setLevel(logging.WARNING)
+    return token
+
+
+def _limiter(config: AppConfig) -> AIORateLimiter | None:
+    return AIORateLimiter(overall_max_rate=30, group_max_rate=20, max_retries=0) if config.telegram.rate_limit else None
+
+
+def run(config: AppConfig, environ: Mapping[str, str], *, deliver: bool = True) -> int:
+    """Serve updates; with ``deliver=False`` leave the outbox to ``shangliang deliver`` workers."""
+    token = _token(environ)
     tg = config.telegram
     app = bootstrap(config, platforms=("telegram",), caps=CAPABILITIES)
-    limiter = AIORateLimiter(overall_max_rate=30, group_max_rate=20, max_retries=0) if tg.rate_limit else None
-    runtime = TelegramRuntime(app, token=token, base_url=tg.base_url, rate_limiter=limiter,
-                              tick_seconds=tg.tick_seconds)
+    runtime = TelegramRuntime(app, token=token, base_url=tg.base_url, rate_limiter=_limiter(config),
+                              tick_seconds=tg.tick_seconds, deliver=deliver)
     try:
         if tg.webhook_url:
             secret = environ.get(SECRET_VARIABLE) or secrets.token_urlsafe(32)
@@ -39,3 +58,31 @@ def run(config: AppConfig, environ: Mapping[str, str]) -> int:
     finally:
         app.close()
     return 0
+
+
+def deliver(config: AppConfig, environ: Mapping[str, str], *, database_url: str | None = None, batch: int = 5,
+            lease_seconds: float = 60.0, until_idle: bool = False) -> int:
+    """Drain the Telegram outbox until stopped; return how many messages this worker sent."""
+    token = _token(environ)
+    if batch < 1 or lease_seconds <= 0:
+        raise ConfigError("--batch must be at least 1 and --lease positive")
+    url = database_url or config.database_url
+    engine = make_engine(url)
+    try:
+        if not migrate.is_current(engine):
+            raise ConfigError(f"the database at {redact_url(url)} is not up to date: "
+                              "run `shangliang migrate` (or start `shangliang run`) first")
+        sessions = session_factory(engine)
+        return asyncio.run(_deliver(config, token, sessions, batch, timedelta(seconds=lease_seconds), until_idle))
+    finally:
+        engine.dispose()
+
+
+async def _deliver(config: AppConfig, token: str, sessions, batch: int, lease: timedelta, until_idle: bool) -> int:
+    base = config.telegram.base_url
+    bot = ExtBot(token, base_url=f"{base}/bot", base_file_url=f"{base}/file/bot", rate_limiter=_limiter(config))
+    async with bot:  # getMe: a wrong token fails here, before any row is leased
+        pump = OutboxPump(sessions, TelegramTransport(bot, sessions), SystemClock(), batch=batch, lease=lease)
+        log.info("delivering Telegram messages as @%s (batch %d, lease %ss)", bot.username, batch,
+                 lease.total_seconds())
+        return await worker.serve(pump, until_idle=until_idle)

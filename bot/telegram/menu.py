@@ -12,6 +12,7 @@ COMMANDS = (
     ("support", "附议 编号", "support a concern"),
     ("status", "查看进度 编号", "status of a concern"),
     ("mine", "我的事项", "your concerns"),
+    ("unfollow", "取消关注 编号（不再私信进展）", "stop private updates on a concern"),
     ("survey", "满意度评价 编号 1|2|3", "rate a resolved concern"),
     ("claim", "委员接单 编号", "claim (members)"),
     ("size", "定级 编号 小事|大事|急事", "size (members)"),

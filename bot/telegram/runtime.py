@@ -23,7 +23,7 @@ from storage import queries
 from ..bootstrap import App
 from ..ticker import Ticker
 from . import menu, translate
-from .pump import OutboxPump
+from ..pump import OutboxPump
 from .transport import TelegramTransport
 
 log = logging.getLogger(__name__)
@@ -33,8 +33,10 @@ UPDATES = ["message", "edited_message", "callback_query", "poll_answer", "my_cha
 
 class TelegramRuntime:
     def __init__(self, app: App, *, token: str, base_url: str = "https://api.telegram.org",
-                 rate_limiter: BaseRateLimiter | None = None, tick_seconds: float = 5.0) -> None:
+                 rate_limiter: BaseRateLimiter | None = None, tick_seconds: float = 5.0,
+                 deliver: bool = True) -> None:
         self.app = app
+        self.deliver = deliver  # False: separate `shangliang deliver` workers drain the outbox
         self.tick_seconds = tick_seconds
         builder = (ApplicationBuilder().token(token).base_url(f"{base_url}/bot").base_file_url(f"{base_url}/file/bot")
                    .post_init(self._post_init).post_shutdown(self._post_shutdown))
@@ -82,11 +84,13 @@ class TelegramRuntime:
         bot = application.bot
         await bot.set_my_commands(menu.commands("zh"))
         await bot.set_my_commands(menu.commands("en"), language_code="en")
-        self.pump = OutboxPump(self.app.sessions, TelegramTransport(bot, self.app.sessions), self.app.clock)
-        self._pump_task = asyncio.create_task(self.pump.run(), name="shangliang-outbox")
-        loop = asyncio.get_running_loop()
-        self._ticker = Ticker(self.app, seconds=self.tick_seconds,
-                              after_tick=lambda: loop.call_soon_threadsafe(self.pump.wake.set))
+        after_tick = None
+        if self.deliver:
+            self.pump = OutboxPump(self.app.sessions, TelegramTransport(bot, self.app.sessions), self.app.clock)
+            self._pump_task = asyncio.create_task(self.pump.run(), name="shangliang-outbox")
+            loop, pump = asyncio.get_running_loop(), self.pump
+            after_tick = lambda: loop.call_soon_threadsafe(pump.wake.set)  # noqa: E731
+        self._ticker = Ticker(self.app, seconds=self.tick_seconds, after_tick=after_tick)
         self._ticker.start()
 
     async def _post_shutdown(self, application: Application) -> None:

@@ -13,7 +13,7 @@ ACTIONS = {
     "assign": "指派", "progress": "记录进展", "resolve": "办结", "close": "归档", "reopen": "重新打开",
     "survey_reopen": "重新打开", "convert": "转化", "reject": "不予受理", "withdraw": "撤回",
     "republish": "重新公示", "publish": "公示", "repoll": "重开投票", "quorum": "改投票规则", "notice_done": "结束公示", "notice_failed": "结束公示",
-    "support": "附议", "comment": "评论", "vote": "投票", "handoff": "转交部门", "escalate": "向上反映",
+    "support": "附议", "follow": "关注", "unfollow": "取消关注", "comment": "评论", "vote": "投票", "handoff": "转交部门", "escalate": "向上反映",
 }
 JOBS = {
     "sla_response": "响应时限检查", "sla_resolution": "办理时限检查",
@@ -37,6 +37,10 @@ TEXTS = {
     "refused.private_grid": "⚠️ 不知道这件事属于哪个网格。请在所在网格群里报事，或在内容前写上网格名，例如：/report {example_grid} 3栋门口路灯坏了",
     "refused.conflict": "⚠️ 刚刚有人同时处理了这件事，您的操作没有生效。请发送 /status 查看最新状态后再试。",
     "refused.own_concern": "您就是 #{number} 的报事人，不需要附议。",
+    "refused.reporter_follows": "#{number} 是您反映的，办理进展会一直告知您。",
+    "refused.follow_needs_support": "您还没有附议 #{number}。附议（/support {number} 或回复「+1」）后即可关注进展。",
+    "follow.on": "🔔 已关注 #{number}：办理进展会私信告知您。发送 /unfollow {number} 可取消。",
+    "follow.off": "🔕 已取消关注 #{number}：不再私信进展，您的附议仍然算数。发送 /follow {number} 可重新关注。",
     "refused.already_supported": "您已附议过 #{number}，现有 {count} 人反映。",
     "refused.bad_size": "⚠️ 请写明大小：小事、大事或急事，例如：/size {number} 大事",
     "refused.bad_category": "⚠️ 没有这个分类。可选：{categories}",
@@ -66,13 +70,13 @@ TEXTS = {
     "report.ack_anonymous_group": "📝 已登记 #{number}【{category}】{grid}\n{summary}\n委员会和台账里不会显示您的名字；但群里这条消息大家都看得到，下次想匿名请私聊机器人发送 /report 匿名 内容。",
     "report.grid_notice": "📢 居民反映 #{number}【{category}】\n{summary}\n回复「+1」或 /support {number} 附议。",
     "report.card": "🆕 新报事 #{number}【{category}·{size}】{grid}\n{summary}\n地点：{location}　报事人：{reporter}\n接单 /claim {number}　定级 /size {number} 小事|大事|急事",
-    "support.folded": "👍 这件事已有人反映：已附议 #{number}，现有 {count} 人反映。办理进展会私信告知您。",
+    "support.folded": "👍 这件事已有人反映：已附议 #{number}，现有 {count} 人反映。办理进展会私信告知您（/unfollow {number} 可取消）。",
     "report.again": "📌 您已经反映过这件事（#{number}，{state}），我们在跟进，有进展会告诉您。",
     "refused.media_only": "📷 收到图片啦，不过机器人看不懂图片。请用文字说明是什么事、在哪里，例如：#报事 3栋门口路灯坏了（图片可以一起发）。",
     "refused.edit_too_late": "⚠️ #{number} 已经{state_name}，修改原消息不会再更新事项。有补充请回复事项消息。",
     "report.edited": "✏️ 已按您修改后的内容更新 #{number}【{category}】\n{summary}",
     "refused.flood": "⚠️ 一分钟内最多报 {limit} 件事，请稍后再发；已登记的不受影响。",
-    "support.ack": "👍 已附议 #{number}，现有 {count} 人反映。办理进展会私信告知您。",
+    "support.ack": "👍 已附议 #{number}，现有 {count} 人反映。办理进展会私信告知您（/unfollow {number} 可取消）。",
 
     # committee work
     "claim.reply": "✋ 您已接单 #{number}。小事可直接 /decide {number} 方案；大事请 /deliberate {number} 发起协商。",
@@ -180,7 +184,7 @@ TEXTS = {
     "button.private": "🤫 私聊匿名反映",
 
     # help
-    "help.resident": "🤝 有事好商量 — 居民可用：\n#报事 内容　登记一件事（也可 /report 内容；私聊 /report 匿名 内容 可匿名）\n/support 编号 或回复「+1」　附议\n/status 编号　查看进度\n/mine　我的事项\n/survey 编号 1|2|3 [原因]　满意度评价（1 满意 2 基本满意 3 不满意）\n/withdraw 编号　撤回自己的报事",
+    "help.resident": "🤝 有事好商量 — 居民可用：\n#报事 内容　登记一件事（也可 /report 内容；私聊 /report 匿名 内容 可匿名）\n/support 编号 或回复「+1」　附议\n/status 编号　查看进度\n/mine　我的事项\n/survey 编号 1|2|3 [原因]　满意度评价（1 满意 2 基本满意 3 不满意）\n/withdraw 编号　撤回自己的报事\n/unfollow 编号　不再私信附议事项的进展（/follow 编号 恢复）",
     "help.member": "委员可用：\n/claim 编号　接单\n/size 编号 小事|大事|急事　定级（也可 /小事 编号）\n/category 编号 分类　改分类\n/deliberate 编号 [问题] [选项1/选项2] [48h]　发起协商\n/vote 编号 选项号　投票（截止前可改）\n/comment 编号 [支持：|反对：|中立：]内容　发表意见（也可直接回复事项消息）\n/decide 编号 方案　记录方案\n/assign 编号 @委员 | /handoff 编号 部门 | /escalate 编号 单位　办理分工\n/progress 编号 内容　记录进展\n/resolve 编号 说明　办结",
     "help.coordinator": "召集人可用：\n/quorum 编号 5|60%　改法定人数　/passing 编号 2/3|多数　改通过标准　/repoll 编号 [24h]　重开投票\n/reopen 编号 原因　重新打开\n/reject 编号 原因　不予受理\n/convert 编号 提案|社情民意 标题　转化",
 }

@@ -8,6 +8,8 @@ import sys
 import pytest
 
 from bot.telegram.sandbox import BotApiSandbox
+from storage import outbox
+from storage.db import make_engine, session_factory
 
 from .conftest import GRID, config_text
 
@@ -54,3 +56,52 @@ async def test_run_without_a_token_says_what_to_set(tmp_path):
     out, err = await asyncio.wait_for(process.communicate(), timeout=30)
     assert process.returncode == 2
     assert "SHANGLIANG_TELEGRAM_TOKEN" in err.decode()
+
+
+async def test_run_without_delivery_leaves_sending_to_a_separate_deliver_worker(tmp_path):
+    sb = BotApiSandbox()
+    await sb.start()
+    processes = []
+    try:
+        sb.add_user(801, "王阿姨", username="wang")
+        sb.add_chat(GRID, "supergroup", title="幸福里居民群")
+        config = tmp_path / "config.toml"
+        config.write_text(config_text() + f'\n[database]\nurl = "sqlite:///{tmp_path / "bot.db"}"\n\n'
+                          f'[telegram]\nbase_url = "{sb.url}"\ntick_seconds = 1\n', "utf-8")
+        env = {**os.environ, "SHANGLIANG_TELEGRAM_TOKEN": sb.token}
+
+        async def start(*args: str) -> asyncio.subprocess.Process:
+            process = await asyncio.create_subprocess_exec(
+                sys.executable, "-m", "bot.cli", *args, "--config", str(config), env=env,
+                stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE)
+            processes.append(process)
+            return process
+
+        await start("run", "--no-deliver")
+        await sb.wait_for(lambda: sb.calls_to("getUpdates"), timeout=30)
+        sb.user_says(GRID, 801, "#报事 3栋门口路灯坏了")
+        engine = make_engine(f"sqlite:///{tmp_path / 'bot.db'}")
+        sessions = session_factory(engine)
+
+        def queued() -> int:
+            with sessions() as session:
+                return outbox.pending_count(session)
+        try:
+            await sb.wait_for(lambda: queued() > 0, timeout=30)  # the acknowledgement waits in the outbox ...
+        finally:
+            engine.dispose()
+        await asyncio.sleep(1.5)  # ... past a tick of the bot, which does not send it
+        assert sb.sent(GRID) == []
+
+        await start("deliver")
+        await sb.wait_for(lambda: sb.sent(GRID), timeout=30)
+        assert "#1" in sb.sent(GRID)[0]["text"]
+    finally:
+        for process in processes:
+            process.send_signal(signal.SIGINT)
+        results = [await asyncio.wait_for(p.communicate(), timeout=30) for p in processes]
+        await sb.stop()
+    assert [p.returncode for p in processes] == [0, 0], [r[1].decode() for r in results]
+    said = results[1][0].decode().split()
+    assert said[0] == "delivered" and int(said[1]) >= 1
+    assert sb.errors == []

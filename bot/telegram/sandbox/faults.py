@@ -19,7 +19,7 @@ DEFAULT_DESCRIPTIONS = {
 
 @dataclass
 class Fault:
-    kind: str                       # "fail" | "slow" | "drop"
+    kind: str                       # "fail" | "slow" | "drop" | "pass" (no fault: counts calls off)
     remaining: int
     error: ApiError | None = None   # for "fail"
     seconds: float = 0.0            # for "slow"
@@ -60,7 +60,7 @@ class Faults:
         fault.remaining -= 1
         if fault.remaining == 0:
             queue.pop(0)
-        return fault
+        return None if fault.kind == "pass" else fault
 
     def pending(self) -> dict[str, int]:
         """Faults not yet used up, by method (for diagnostics)."""

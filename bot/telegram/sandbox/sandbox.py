@@ -172,15 +172,21 @@ class BotApiSandbox(InjectMixin):
         methods_polls.close_poll(self, poll_id)
 
     # ---- faults ----------------------------------------------------------------------------
+    # Each fault covers the next `times` calls of the method, after `after` calls that go through.
     def fail(self, method: str, *, error_code: int = 429, retry_after: int | None = None,
-             description: str | None = None, times: int = 1) -> None:
+             description: str | None = None, times: int = 1, after: int = 0) -> None:
         error = make_error(error_code, retry_after, description)
-        self.faults.add(method, Fault("fail", times, error=error))
+        self._fault(method, Fault("fail", times, error=error), after)
 
-    def slow(self, method: str, seconds: float, times: int = 1) -> None:
+    def slow(self, method: str, seconds: float, times: int = 1, after: int = 0) -> None:
         """The call takes effect, then its answer is delayed by `seconds`."""
-        self.faults.add(method, Fault("slow", times, seconds=seconds))
+        self._fault(method, Fault("slow", times, seconds=seconds), after)
 
-    def drop(self, method: str, times: int = 1) -> None:
+    def drop(self, method: str, times: int = 1, after: int = 0) -> None:
         """The connection is closed without an answer; the call takes no effect."""
-        self.faults.add(method, Fault("drop", times))
+        self._fault(method, Fault("drop", times), after)
+
+    def _fault(self, method: str, fault: Fault, after: int) -> None:
+        if after:
+            self.faults.add(method, Fault("pass", after))
+        self.faults.add(method, fault)
