@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
-from handlers import digest, directory, jobs
+from handlers import digest, directory, jobs, sla
 from handlers.capabilities import TEXT_ONLY, Capabilities
 from handlers.nlp.pipeline import Intake
 from handlers.clock import Clock, SystemClock
@@ -55,6 +55,7 @@ def bootstrap(config: AppConfig, *, clock: Clock | None = None, database_url: st
     with sessions() as session:
         directory.sync(session, config.directory, clock.now(), platforms)
         digest.ensure_scheduled(session, config.settings, clock.now())
+        sla.fill_missing_deadlines(session, config.settings)
         session.commit()
     dispatcher = Dispatcher(sessions, config.settings, intake, clock, caps)
     return App(config, engine, sessions, intake, clock, dispatcher)

@@ -7,6 +7,7 @@ import logging
 import os
 import sys
 import tempfile
+from datetime import datetime, timezone
 from pathlib import Path
 
 from sqlalchemy import inspect, text
@@ -19,7 +20,7 @@ from storage.models import Base
 from . import export
 from .bootstrap import bootstrap
 from .config import ConfigError, load
-from .replay import Replay, ReplayError, load_events, render_json, render_transcript
+from .replay import Replay, ReplayError, TranscriptTransport, load_events, render_json, render_transcript
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -46,11 +47,15 @@ def _parser() -> argparse.ArgumentParser:
     replay.add_argument("--database", help="database URL (default: a fresh temporary SQLite file)")
     replay.add_argument("--reset", action="store_true", help="empty the --database first")
     replay.add_argument("--ledger", choices=("json", "csv"), help="print the ledger after the transcript")
+    replay.add_argument("--files", help="folder to write the files the bot sends (ledgers, charts)")
     replay.set_defaults(func=_replay)
 
     exp = sub.add_parser("export", help="write the ledger (台账) of every concern")
-    exp.add_argument("--format", choices=("json", "csv", "corrections"), default="json",
-                     help="corrections: members' category corrections as JSON Lines training data")
+    exp.add_argument("--format", choices=("json", "csv", "xlsx", "corrections"), default="json",
+                     help="xlsx: the Excel ledger with summary sheet; corrections: members' category "
+                          "corrections as JSON Lines training data")
+    exp.add_argument("--period", default="",
+                     help="xlsx only: 本月, 上月, 本季度, 本年, 2026-03, 2026-03-01~2026-03-15 … (default: all)")
     exp.add_argument("--config", help="TOML config (for the database URL and time zone)")
     exp.add_argument("--database", help="database URL (overrides the config)")
     exp.add_argument("--output", help="file to write (default: standard output)")
@@ -101,7 +106,8 @@ def _replay(args: argparse.Namespace) -> int:
         _prepare_empty(engine, args.reset)
         app = bootstrap(config, clock=SimulatedClock(events[0]["_at"]), engine=engine)
         try:
-            sent = Replay(app).run(events)
+            transport = TranscriptTransport(app, Path(args.files) if args.files else None)
+            sent = Replay(app, transport).run(events)
             print(render_json(sent) if args.json else render_transcript(sent))
             if args.ledger:
                 with app.sessions() as session:
@@ -129,6 +135,8 @@ def _export(args: argparse.Namespace) -> int:
     config = load(args.config)
     engine = make_engine(args.database or config.database_url)
     try:
+        if args.format == "xlsx":
+            return _export_xlsx(args, config, engine)
         rows: list[dict] = []
         if "concerns" in inspect(engine).get_table_names():  # a database never used has an empty ledger
             with session_factory(engine)() as session:  # read only: export never writes
@@ -146,6 +154,26 @@ def _export(args: argparse.Namespace) -> int:
             sys.stdout.write(body)
     finally:
         engine.dispose()
+    return 0
+
+
+def _export_xlsx(args: argparse.Namespace, config, engine) -> int:
+    from handlers import ledger_book
+    from handlers.periods import BadPeriod, parse
+    from storage import migrate
+
+    settings, now = config.settings, datetime.now(timezone.utc)
+    try:
+        period = parse(args.period, now, settings.zone, default="all")
+    except BadPeriod:
+        raise ConfigError(f"--period: cannot read {args.period!r} (try 本月, 2026-03, 2026-03-01~2026-03-15)") from None
+    if "concerns" not in inspect(engine).get_table_names() or not migrate.is_current(engine):
+        raise ConfigError("the database is empty or not up to date: run `shangliang migrate` first")
+    with session_factory(engine)() as session:  # read only: export never writes
+        content = ledger_book.build(session, settings, period, now, hide_reporters=args.hide_reporters)
+    output = Path(args.output or f"ledger-{period.label}.xlsx")
+    output.write_bytes(content)
+    print(f"wrote {output} ({len(content) // 1024 + 1} KB)", file=sys.stderr)
     return 0
 
 

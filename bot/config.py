@@ -22,6 +22,9 @@ _SECONDS = {"m": 60, "h": 3600, "d": 86400, "w": 604800}
 PLATFORM_KEYS = ("telegram", "wechat")
 
 
+WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
+
+
 class ConfigError(ValueError):
     """The configuration is wrong; the message says where and how."""
 
@@ -61,13 +64,14 @@ def duration(value: str, where: str) -> timedelta:
 
 #: Every key the file may hold; anything else is a typo and is refused.
 KNOWN = {
-    "": {"database", "community", "deadlines", "survey", "intake", "deliberation", "grids", "chats", "people",
+    "": {"database", "community", "deadlines", "survey", "intake", "deliberation", "charts", "grids", "chats", "people",
          "telegram", "wechat"},
     "deliberation": {"quorum_count", "pass_threshold", "hide_results", "public_notice", "notice_period",
                      "residents_vote", "residents_vote_period", "residents_quorum", "review_reminder"},
     "database": {"url"},
     "community": {"timezone", "language", "report_tags", "poll_options", "quorum_share", "digest_time",
-                  "digest_when_quiet"},
+                  "digest_when_quiet", "weekly_summary_day", "members_monthly"},
+    "charts": {"font"},
     "deadlines": {"poll", "poll_reminder", "response", "resolution"},
     "survey": {"delay", "reminder_after", "open_for"},
     "intake": {"lexicon", "sizes", "words", "landmarks", "flood_per_minute"},
@@ -182,8 +186,20 @@ def _settings(data: dict) -> Settings:
     tags = c.get("report_tags", list(settings.report_tags))
     if not isinstance(tags, list) or not tags or not all(isinstance(t, str) and t.strip("#＃") for t in tags):
         raise ConfigError('community.report_tags must be a list of tags, e.g. ["#报事", "#建议"]')
+    weekly = c.get("weekly_summary_day", "monday")
+    if weekly not in WEEKDAYS and weekly not in ("", "none"):
+        raise ConfigError('community.weekly_summary_day must be a weekday such as "monday", or "none"')
+    monthly = c.get("members_monthly", settings.members_monthly)
+    if not isinstance(monthly, bool):
+        raise ConfigError("community.members_monthly must be true or false (without quotes)")
+    font = data.get("charts", {}).get("font", "")
+    if not isinstance(font, str):
+        raise ConfigError("charts.font must be the path of a font file")
     return replace(
         settings,
+        weekly_day=WEEKDAYS.index(weekly) if weekly in WEEKDAYS else None,
+        members_monthly=monthly,
+        chart_font=font,
         timezone=c.get("timezone", settings.timezone),
         language=language,
         report_tags=tuple(tags),

@@ -15,7 +15,7 @@ from datetime import datetime
 from pathlib import Path
 
 from handlers.messages import Incoming, Result
-from storage import schedule
+from storage import files, schedule
 from storage.models import OutboxMessage
 
 from .bootstrap import App
@@ -37,22 +37,38 @@ class Sent:
     concern: int | None = None
     reply_to: str | None = None
     buttons: list = field(default_factory=list)
+    file: dict | None = None  # {"name", "media_type", "size"} of an attached file
 
 
 class TranscriptTransport:
-    """Records every message the bot sends instead of talking to a chat platform."""
+    """Records every message the bot sends instead of talking to a chat platform; attached
+    files are written to ``files_dir`` when one is given."""
 
     platform = PLATFORM
 
-    def __init__(self, app: App) -> None:
+    def __init__(self, app: App, files_dir: Path | None = None) -> None:
         self.app = app
+        self.files_dir = files_dir
         self.sent: list[Sent] = []
 
     def send(self, message: OutboxMessage, address: Address) -> str:
         self.sent.append(Sent(at=self.app.clock.now().astimezone(self.app.config.settings.zone).isoformat(),
                               to=address.label, text=message.text, kind=message.kind, concern=message.concern_id,
-                              reply_to=address.reply_to, buttons=message.buttons))
+                              reply_to=address.reply_to, buttons=message.buttons, file=self._file(message)))
         return f"out{message.id}"
+
+    def _file(self, message: OutboxMessage) -> dict | None:
+        file_id = (message.payload or {}).get("file")
+        if file_id is None:
+            return None
+        with self.app.sessions() as session:
+            stored = files.load(session, file_id)
+            if stored is None:
+                return None
+            if self.files_dir is not None:
+                self.files_dir.mkdir(parents=True, exist_ok=True)
+                (self.files_dir / stored.name).write_bytes(stored.content)
+            return {"name": stored.name, "media_type": stored.media_type, "size": len(stored.content)}
 
 
 def load_events(path: str | Path) -> list[dict]:
@@ -139,6 +155,8 @@ def render_transcript(sent: list[Sent]) -> str:
             head += f" (↩ {item.reply_to})"
         lines.append(head)
         lines.extend("    " + line for line in item.text.splitlines())
+        if item.file:
+            lines.append(f"    📎 {item.file['name']} ({max(1, round(item.file['size'] / 1024))} KB)")
     return "\n".join(lines)
 
 

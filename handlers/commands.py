@@ -37,6 +37,10 @@ ALIASES: dict[str, tuple[str, ...]] = {
     "quorum": ("法定人数", "quorum"),
     "passing": ("通过标准", "passing"),
     "repoll": ("重开投票", "repoll"),
+    "stats": ("统计", "stats"),
+    "members": ("履职清单", "履职", "members"),
+    "export": ("导出", "台账", "export"),
+    "chart": ("图表", "chart"),
     "help": ("帮助", "help", "start"),
 }
 #: words that are a command with its first argument already given.

@@ -19,6 +19,7 @@ def claim(ctx: Context, args: str) -> None:
     concern.claimed_by = ctx.actor
     concern.claimed_at = ctx.now
     concern.first_response_at = concern.first_response_at or ctx.now
+    concern.responded_at = concern.responded_at or ctx.now
     schedule.cancel(ctx.session, concern_id=concern.id, kinds=("sla_response",), now=ctx.now)
     ctx.reply("claim.reply", concern=concern, number=concern.id)
     ctx.inform(concern, "claim.inform", number=concern.id, member=ctx.actor.display_name)

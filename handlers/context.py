@@ -93,7 +93,7 @@ class Context:
             return
         if private and self.chat.kind != "private":
             self.replies.append(text)
-            self._send_person(self.actor, kind, text, concern, buttons, None)
+            self._send_person(self.actor, kind, text, concern, buttons, None, payload)
             return
         text = self.mask_for(self.chat, text)
         self.replies.append(text)
@@ -120,14 +120,14 @@ class Context:
         self._send_person(person, key, render(person.language, key, **params), concern, buttons, dedupe_key)
 
     def _send_person(self, person: Person, kind: str, text: str, concern: Concern | None, buttons: Iterable,
-                     dedupe_key: str | None) -> None:
+                     dedupe_key: str | None, payload: dict | None = None) -> None:
         platform = queries.reach_platform(self.session, person.id)
         if platform is None:
             log.warning("person %s has no platform identity; %s not sent", person.id, kind)
             return
         outbox.enqueue(self.session, kind=kind, text=text, now=self.now, platform=platform, person_id=person.id,
                        concern_id=concern.id if concern else None, buttons=self.render_buttons(person.language, buttons),
-                       dedupe_key=dedupe_key)
+                       dedupe_key=dedupe_key, payload=payload)
 
     def to_grid(self, concern: Concern, key: str, *, skip_chat: bool = True, **params: object) -> None:
         """Post to the concern's grid group(s), except the chat the actor was just answered in."""

@@ -1,8 +1,9 @@
-"""The coordinators' daily digest (a first cut; figures and rates grow in a later issue).
+"""The coordinators' daily digest: one message, numbers first, lists cut short.
 
 Scheduled as one row per local day (``digest:YYYY-MM-DD``). When the bot was down, the
 overdue row fires once, marked late, and the next one is scheduled after *now*, so missed
-days never pile up into a burst of digests.
+days never pile up into a burst of digests. The weekly summary and the monthly 履职清单 are
+scheduled here too (``handlers.weekly`` writes them).
 """
 from __future__ import annotations
 
@@ -11,9 +12,10 @@ from datetime import datetime, timedelta
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from storage import schedule
-from storage.models import (Chat, Concern, Deliberation, Grid, OutboxMessage, Person, ScheduledJob, Survey,
-                            SurveyResponse)
+from storage import figures, schedule
+from storage.figures import Window
+from storage.models import (Assignment, Chat, Concern, Deliberation, Grid, OutboxMessage, Person, ScheduledJob,
+                            Survey, SurveyResponse)
 
 from .context import Context, render
 from .lifecycle import OPEN
@@ -21,6 +23,7 @@ from .settings import Settings
 
 LATE_AFTER = timedelta(hours=1)
 LIST_LIMIT = 5
+OPEN_STATES = [s.value for s in OPEN]
 
 
 def next_digest_at(settings: Settings, after: datetime) -> datetime:
@@ -32,23 +35,34 @@ def next_digest_at(settings: Settings, after: datetime) -> datetime:
 
 
 def ensure_scheduled(session: Session, settings: Settings, now: datetime) -> None:
-    """Make sure the next digest is on the schedule (idempotent; call at start-up)."""
+    """Make sure the next digest (and weekly summary, monthly list) is on the schedule (idempotent)."""
     at = next_digest_at(settings, now)
     schedule.schedule(session, kind="digest", due_at=at, dedupe_key=f"digest:{at.date().isoformat()}", now=now,
                       payload={"since": (at - timedelta(days=1)).isoformat()})
+    if settings.weekly_day is not None:
+        day = at + timedelta(days=(settings.weekly_day - at.weekday()) % 7)
+        schedule.schedule(session, kind="weekly", due_at=day, dedupe_key=f"weekly:{day.date().isoformat()}", now=now)
+    if settings.members_monthly:
+        first = at if at.day == 1 else (at.replace(day=1) + timedelta(days=32)).replace(day=1)
+        schedule.schedule(session, kind="members_monthly", due_at=first,
+                          dedupe_key=f"members:{first.date().isoformat()}", now=now)
+
+
+def late_mark(ctx: Context, job: ScheduledJob) -> str:
+    return render(ctx.settings.language, "digest.late") if ctx.now - job.due_at > LATE_AFTER else ""
 
 
 def digest_job(ctx: Context, job: ScheduledJob) -> str:
     since = datetime.fromisoformat(job.payload["since"])
     lang = ctx.settings.language
     day = job.due_at.astimezone(ctx.settings.zone).date().isoformat()
-    late = render(lang, "digest.late") if ctx.now - job.due_at > LATE_AFTER else ""
-    lines = _figures(ctx, since, lang)
+    late = late_mark(ctx, job)
+    lines, happened = _body(ctx, since, lang)
     ensure_scheduled(ctx.session, ctx.settings, ctx.now)
-    if not lines:
+    if not happened:
         if ctx.settings.digest_when_quiet:
             open_count = ctx.session.scalar(select(func.count()).select_from(Concern).where(
-                Concern.state.in_([s.value for s in OPEN]))) or 0
+                Concern.state.in_(OPEN_STATES))) or 0
             ctx.to_coordinators("digest.quiet", date=day + late, open=open_count)
             return "quiet"
         return "nothing to report"
@@ -57,38 +71,84 @@ def digest_job(ctx: Context, job: ScheduledJob) -> str:
     return "sent"
 
 
-def _figures(ctx: Context, since: datetime, lang: str) -> list[str]:
-    s = ctx.session
-    lines: list[str] = []
-    new = s.execute(select(Grid.name, func.count(Concern.id)).join(Concern, Concern.grid_id == Grid.id)
-                    .where(Concern.created_at >= since, Concern.created_at < ctx.now)
-                    .group_by(Grid.name).order_by(Grid.name)).all()
-    if new:
-        lines.append(render(lang, "digest.new", count=sum(n for _, n in new),
-                            by_grid="，".join(f"{g} {n}" for g, n in new)))
-    states = dict(s.execute(select(Concern.state, func.count()).group_by(Concern.state)).all())
-    if any(states.get(k) for k in ("reported", "deliberating", "in_progress", "decided", "claimed", "reopened")):
-        lines.append(render(lang, "digest.open", reported=states.get("reported", 0),
-                            deliberating=states.get("deliberating", 0),
-                            in_progress=states.get("in_progress", 0) + states.get("decided", 0),
-                            reopened=states.get("reopened", 0)))
-    day_end = ctx.now + timedelta(days=1)
-    closing = list(s.scalars(select(Deliberation.concern_id).where(
-        Deliberation.state == "open", Deliberation.closes_at < day_end).order_by(Deliberation.closes_at)))
-    if closing:
-        lines.append(render(lang, "digest.closing", items=_list(lang, closing)))
-    unhappy = list(s.scalars(select(Survey.concern_id).join(SurveyResponse, SurveyResponse.survey_id == Survey.id)
-                             .where(SurveyResponse.rating == "dissatisfied", SurveyResponse.at >= since)
-                             .distinct()))
-    if unhappy:
-        lines.append(render(lang, "digest.dissatisfied", items=_list(lang, sorted(unhappy))))
+def _body(ctx: Context, since: datetime, lang: str) -> tuple[list[str], bool]:
+    """The digest's lines (numbers first), and whether anything happened since ``since``."""
+    s, now = ctx.session, ctx.now
+    window = Window(since, now)
+    new = figures.by_grid_and_category(s, window)
+    overdue_response = _numbers(s, select(Concern.id).where(
+        Concern.state.in_(OPEN_STATES), Concern.responded_at.is_(None), Concern.respond_by < now)
+        .order_by(Concern.respond_by))
+    late = list(s.execute(select(Concern.id, Concern.claimed_by_id).where(
+        Concern.state.in_(OPEN_STATES), Concern.resolve_by < now).order_by(Concern.resolve_by)))
+    closing = list(s.execute(select(Deliberation.concern_id, Deliberation.closes_at).where(
+        Deliberation.state == "open", Deliberation.closes_at < now + timedelta(days=1))
+        .order_by(Deliberation.closes_at)))
+    no_quorum = _numbers(s, select(Deliberation.concern_id).where(
+        Deliberation.result == "no_quorum", Deliberation.closed_at >= since).order_by(Deliberation.closed_at))
+    answers = dict(s.execute(select(SurveyResponse.rating, func.count(SurveyResponse.id))
+                             .where(SurveyResponse.at >= since).group_by(SurveyResponse.rating)).all())
+    unhappy = _numbers(s, select(Survey.concern_id).join(SurveyResponse, SurveyResponse.survey_id == Survey.id)
+                       .where(SurveyResponse.rating == "dissatisfied", SurveyResponse.at >= since)
+                       .group_by(Survey.concern_id).order_by(Survey.concern_id))
+    reopened = _numbers(s, select(Concern.id).where(Concern.reopened_at >= since).order_by(Concern.reopened_at))
     unreachable = _unreachable(s, since)
+    open_count = s.scalar(select(func.count(Concern.id)).where(Concern.state.in_(OPEN_STATES))) or 0
+
+    r = lambda key, **p: render(lang, key, **p)  # noqa: E731
+    lines = [r("digest.numbers", new=sum(n for _, _, n in new), open=open_count,
+               overdue=len(overdue_response) + len(late), closing=len(closing), answered=sum(answers.values()),
+               dissatisfied=answers.get("dissatisfied", 0), reopened=len(reopened))]
+    if new:
+        lines.append(r("digest.new", count=sum(n for _, _, n in new), by_grid=_by_grid(s, new, lang)))
+    if overdue_response:
+        lines.append(r("digest.overdue_response", items=_cut(lang, [f"#{n}" for n in overdue_response])))
+    if late:
+        named = [f"#{n} {_carrier(s, n, pid)}" for n, pid in late[:LIST_LIMIT]]
+        lines.append(r("digest.overdue_resolution", items=_cut(lang, named + [f"#{n}" for n, _ in late[LIST_LIMIT:]])))
+    if closing:
+        zone = ctx.settings.zone
+        lines.append(r("digest.closing", items=_cut(lang, [f"#{n} {at.astimezone(zone):%H:%M}" for n, at in closing])))
+    if no_quorum:
+        lines.append(r("digest.no_quorum", items=_cut(lang, [f"#{n}" for n in no_quorum])))
+    if answers:
+        lines.append(r("digest.answered", count=sum(answers.values()), satisfied=answers.get("satisfied", 0),
+                       basically=answers.get("basically", 0), dissatisfied=answers.get("dissatisfied", 0)))
+    if unhappy:
+        lines.append(r("digest.dissatisfied", items=_cut(lang, [f"#{n}" for n in unhappy])))
+    if reopened:
+        lines.append(r("digest.reopened", items=_cut(lang, [f"#{n}" for n in reopened])))
     if unreachable:
-        shown = "、".join(unreachable[:LIST_LIMIT])
-        if len(unreachable) > LIST_LIMIT:
-            shown += " " + render(lang, "digest.more", count=len(unreachable) - LIST_LIMIT)
-        lines.append(render(lang, "digest.unreachable", items=shown))
-    return lines if (new or closing or unhappy or unreachable) else []
+        lines.append(r("digest.unreachable", items=_cut(lang, unreachable)))
+    happened = bool(new or closing or no_quorum or answers or reopened or unreachable or overdue_response or late)
+    return lines, happened
+
+
+def _numbers(s, stmt) -> list[int]:
+    return list(dict.fromkeys(s.scalars(stmt)))
+
+
+def _by_grid(s, rows: list[tuple[int, str, int]], lang: str) -> str:
+    names = dict(s.execute(select(Grid.id, Grid.name)).all())
+    parts, grids = [], {}
+    for grid_id, category, n in rows:
+        grids.setdefault(grid_id, []).append((category, n))
+    for grid_id, cats in grids.items():
+        total = sum(n for _, n in cats)
+        inner = _cut(lang, [f"{c} {n}" for c, n in cats])
+        parts.append(f"{names.get(grid_id, '?')} {total}（{inner}）")
+    return "；".join(parts)
+
+
+def _carrier(s, concern_id: int, claimed_by_id: int | None) -> str:
+    """Who carries an overdue concern: its active assignee or department, else who claimed it."""
+    assignment = s.scalars(select(Assignment).where(Assignment.concern_id == concern_id, Assignment.active.is_(True))
+                           .order_by(Assignment.id.desc())).first()
+    if assignment is not None and assignment.assignee_id is not None:
+        return s.get(Person, assignment.assignee_id).display_name
+    if assignment is not None and assignment.department:
+        return assignment.department
+    return s.get(Person, claimed_by_id).display_name if claimed_by_id else "—"
 
 
 def _unreachable(s, since: datetime) -> list[str]:
@@ -101,8 +161,9 @@ def _unreachable(s, since: datetime) -> list[str]:
     return chats + list(people)
 
 
-def _list(lang: str, numbers: list[int]) -> str:
-    shown = "、".join(f"#{n}" for n in numbers[:LIST_LIMIT])
-    if len(numbers) > LIST_LIMIT:
-        shown += " " + render(lang, "digest.more", count=len(numbers) - LIST_LIMIT)
+def _cut(lang: str, items: list[str]) -> str:
+    """The first few items, then "and N more"."""
+    shown = "、".join(items[:LIST_LIMIT])
+    if len(items) > LIST_LIMIT:
+        shown += render(lang, "digest.more", count=len(items) - LIST_LIMIT)
     return shown

@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from storage import outbox, queries
 from storage.models import Chat, Identity, Person
 
-from . import cards, committee, deliberation, followup, following, intake, poll_rules, surveys, views
+from . import cards, committee, deliberation, followup, following, intake, reports, stats, poll_rules, surveys, views
 from .capabilities import TEXT_ONLY, Capabilities
 from .nlp.pipeline import Intake
 from .clock import Clock
@@ -44,6 +44,7 @@ COMMANDS: dict[str, Handler] = {
     "edit": intake.edit, "media_only": views.media_only,
     "quorum": poll_rules.set_quorum, "passing": poll_rules.set_passing, "repoll": poll_rules.repoll,
     "follow": following.follow, "unfollow": following.unfollow,
+    "stats": stats.stats, "members": stats.members, "export": reports.export, "chart": reports.chart,
 }
 
 

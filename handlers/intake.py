@@ -38,6 +38,7 @@ def report(ctx: Context, args: str) -> None:
     concern = Concern(text=body, category=analysis.category, size=analysis.size, state="reported", grid=grid,
                       location=analysis.place.display[:200], reporter=ctx.actor, anonymous=anonymous,
                       created_at=ctx.now, updated_at=ctx.now)
+    sla.set_deadlines(concern, ctx.settings)  # before the insert: written with it, not as an update
     ctx.session.add(concern)
     ctx.session.flush()
     folding.index(ctx.session, concern, analysis)
@@ -139,6 +140,8 @@ def add_comment(ctx: Context, concern: Concern, text: str, *, acknowledge: bool)
                             deliberation_id=deliberation.id if deliberation and deliberation.state == "open" else None,
                             chat_id=ctx.chat.id if ctx.chat else None, text=text, position=position, at=ctx.now))
     ctx.audit(concern, "comment", position=position)
+    if ctx.role >= Role.MEMBER and concern.responded_at is None:  # a member's reply answers the report
+        concern.responded_at = ctx.now
     if acknowledge:
         ctx.reply("comment.ack", concern=concern, number=concern.id, position=Word("position", position))
 

@@ -17,7 +17,7 @@ from sqlalchemy.orm.exc import StaleDataError
 from storage import schedule
 from storage.models import ScheduledJob
 
-from . import cards, deliberation, digest, notice, sla, surveys
+from . import cards, deliberation, digest, notice, sla, surveys, weekly
 from .capabilities import TEXT_ONLY, Capabilities
 from .nlp.pipeline import Intake
 from .context import Context, Word
@@ -33,6 +33,8 @@ JOBS: dict[str, JobHandler] = {
     "survey_reminder": surveys.reminder_job,
     "survey_close": surveys.close_job,
     "digest": digest.digest_job,
+    "weekly": weekly.weekly_job,
+    "members_monthly": weekly.members_job,
     "notice_end": notice.notice_end_job,
     "review": notice.review_job,
     "sla_response": sla.response_job,

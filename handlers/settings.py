@@ -55,6 +55,9 @@ class Settings:
     survey_open_for: timedelta = timedelta(days=7)
     digest_time: time = time(8, 30)
     digest_when_quiet: bool = True
+    weekly_day: int | None = 0           # weekly summary on this weekday (0 = Monday), None: none
+    members_monthly: bool = False        # publish last month's 履职清单 to the committee on the 1st
+    chart_font: str = ""                 # a font file with Chinese glyphs for charts ("" = look for one)
     sla: dict[str, Sla] = field(default_factory=_default_sla)
 
     @property

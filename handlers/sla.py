@@ -10,6 +10,8 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
+from sqlalchemy import select
+
 from storage import queries, schedule
 from storage.models import Concern, ScheduledJob
 
@@ -25,9 +27,26 @@ def plan(ctx: Context, concern: Concern) -> None:
     schedule.cancel(ctx.session, concern_id=concern.id, kinds=KINDS, now=ctx.now)
     sla = ctx.settings.sla[concern.size]
     start = concern.reopened_at or concern.created_at
+    set_deadlines(concern, ctx.settings)
     if concern.first_response_at is None:
         _at(ctx, concern, "sla_response", start + sla.response, stage=1)
     _at(ctx, concern, "sla_resolution", start + sla.resolution, stage=1)
+
+
+def set_deadlines(concern: Concern, settings) -> None:
+    """The deadlines the figures compare against: the first answer counts from the report,
+    the resolution from the report or the latest reopening."""
+    sla = settings.sla[concern.size]
+    concern.respond_by = concern.created_at + sla.response
+    concern.resolve_by = (concern.reopened_at or concern.created_at) + sla.resolution
+
+
+def fill_missing_deadlines(session, settings) -> int:
+    """Deadlines for concerns stored before they were kept (run at start-up; cheap when none)."""
+    missing = list(session.scalars(select(Concern).where(Concern.respond_by.is_(None))))
+    for concern in missing:
+        set_deadlines(concern, settings)
+    return len(missing)
 
 
 def _at(ctx: Context, concern: Concern, kind: str, due: datetime, *, stage: int) -> None:

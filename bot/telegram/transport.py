@@ -13,16 +13,17 @@ import warnings
 from datetime import datetime, timedelta, timezone
 
 from sqlalchemy.orm import Session, sessionmaker
-from telegram import Bot, ReplyParameters
+from telegram import Bot, InputFile, ReplyParameters
 from telegram.error import BadRequest, ChatMigrated, Forbidden, NetworkError, RetryAfter, TelegramError
 
-from storage import outbox, queries
+from storage import files, outbox, queries
 from storage.models import Chat, Deliberation, OutboxMessage
 
 from ..sender import Address, Rejected, RetryLater, Unreachable
 from .keyboard import markup
 
 MAX_TEXT = 4096
+MAX_CAPTION = 1024
 POLL_CLOSE_WINDOW = (timedelta(seconds=5), timedelta(seconds=600))  # what close_date accepts
 
 
@@ -72,9 +73,33 @@ class TelegramTransport:
         reply = None
         if address.reply_to and address.reply_to.isdigit():
             reply = ReplyParameters(message_id=int(address.reply_to), allow_sending_without_reply=True)
+        if "file" in payload:
+            return await self._file(row, chat_id, payload["file"], reply, thread)
         message = await self.bot.send_message(chat_id=chat_id, text=row.text[:MAX_TEXT], reply_parameters=reply,
                                               reply_markup=markup(row.buttons, self.bot.username), message_thread_id=thread)
         return str(message.message_id)
+
+    async def _file(self, row: OutboxMessage, chat_id: int, file_id: int, reply: ReplyParameters | None,
+                    thread: int | None) -> str | None:
+        """A ledger goes as a document, a chart as a photo; the row's text is the caption."""
+        stored = await asyncio.to_thread(self._load_file, file_id)
+        if stored is None:
+            raise Rejected(f"file {file_id} is gone")
+        name, media_type, content = stored
+        upload = InputFile(content, filename=name)
+        caption = row.text[:MAX_CAPTION]
+        if media_type.startswith("image/"):
+            message = await self.bot.send_photo(chat_id=chat_id, photo=upload, caption=caption,
+                                                reply_parameters=reply, message_thread_id=thread)
+        else:
+            message = await self.bot.send_document(chat_id=chat_id, document=upload, caption=caption,
+                                                   reply_parameters=reply, message_thread_id=thread)
+        return str(message.message_id)
+
+    def _load_file(self, file_id: int) -> tuple[str, str, bytes] | None:
+        with self.sessions() as session:
+            stored = files.load(session, file_id)
+            return (stored.name, stored.media_type, stored.content) if stored else None
 
     async def _poll(self, row: OutboxMessage, address: Address, chat_id: int, deliberation_id: int) -> str | None:
         poll, options = await asyncio.to_thread(self._load_poll, deliberation_id)

@@ -9,6 +9,7 @@ SIZES = {"small": "small", "big": "big", "urgent": "urgent"}
 RATINGS = {"satisfied": "satisfied", "basically": "mostly satisfied", "dissatisfied": "dissatisfied"}
 ROLES = {"resident": "residents", "member": "committee members", "coordinator": "coordinators", "admin": "admins"}
 ACTIONS = {
+    "stats": "see the figures", "members": "see the members' record", "export": "export the ledger", "chart": "see the chart",
     "claim": "claim it", "size": "size it", "category": "change its category", "deliberate": "open a deliberation",
     "decide": "record the plan", "assign": "assign it", "progress": "add progress", "resolve": "resolve it",
     "close": "close it", "reopen": "reopen it", "survey_reopen": "reopen it", "convert": "convert it",
@@ -25,6 +26,36 @@ JOBS = {
     "survey_reminder": "survey reminder", "survey_close": "close the survey", "digest": "daily digest",
 }
 KINDS = {"proposal": "a proposal (提案)", "report": "a social-conditions report (社情民意)"}
+
+COLUMNS = {
+    "number": "No.", "grid": "Grid", "category": "Category", "size": "Size", "state": "State", "location": "Place",
+    "reporter": "Reporter", "anonymous": "Anonymous", "supports": "Supports", "created_at": "Reported at",
+    "responded_at": "First answer", "respond_by": "Answer due", "claimed_at": "Claimed at", "claimed_by": "Claimed by",
+    "decided_at": "Decided at", "resolved_at": "Resolved at", "resolve_by": "Resolution due", "closed_at": "Closed at",
+    "reopen_count": "Reopened", "outcome": "Plan", "text": "Text",
+    "question": "Question", "poll_kind": "Kind", "opened_at": "Opened", "closes_at": "Closes", "result": "Result",
+    "voters": "Voters", "electorate": "Electorate", "tally": "Votes per option", "ballots": "Ballots",
+    "round": "Round", "sent_at": "Sent", "answered_at": "Answered", "rating": "Rating", "comment": "Comment",
+    "respondent": "Respondent",
+    "figure": "Figure", "count": "Count", "rate": "Rate", "numerator": "Numerator", "denominator": "Denominator",
+    "meaning": "Definition",
+}
+SHEETS = {"concerns": "Concerns", "polls": "Deliberations", "surveys": "Surveys", "summary": "Summary"}
+POLL_KINDS = {"committee": "committee", "residents": "residents' vote"}
+POLL_RESULTS = {"no_quorum": "no quorum", "not_passed": "not passed", "cancelled": "cancelled"}
+FIGURES = {
+    "collected": "Collected", "deliberated": "Deliberated", "decided": "Decided", "resolved": "Resolved",
+    "reopened": "Reopened", "converted": "Converted (proposal / report)", "rejected": "Rejected",
+    "withdrawn": "Withdrawn", "supports": "Supports", "no_quorum": "Votes without quorum",
+    "response_meaning": "Concerns reported in the period first answered by a member (claim or reply) within the size's response deadline ÷ concerns reported in the period (unanswered ones still inside their deadline not yet counted)",
+    "resolution_meaning": "Concerns whose resolution deadline fell in the period that are resolved or closed now ÷ those concerns (withdrawn, converted and rejected ones left out; a reopened one counts as unresolved until resolved again)",
+    "satisfaction_meaning": "(Satisfied + basically satisfied) ÷ survey answers given in the period",
+}
+CHART = {
+    "title": "Concerns and rates per week  {period}", "concerns_axis": "New concerns per week (by state now)", "rates_axis": "Rates",
+    "open": "in progress", "deliberating": "deliberating / on notice", "resolved": "resolved",
+    "closed_other": "converted / rejected / withdrawn", "week": "week", "no_data": "No data in this period",
+}
 
 POSITIONS = {"support": " (in favour)", "neutral": " (neutral)", "oppose": " (against)", "": ""}
 
@@ -151,16 +182,41 @@ TEXTS = {
     "anonymous": "anonymous",
     "anonymous_for_coordinator": "anonymous ({name}, visible to coordinators only)",
     "nobody": "—",
+    "export.filename": "ledger",
+    "export.period": "Period: {period}   exported: {made}",
+    "export.caption": "📎 Ledger {period}: {concerns} concerns, {polls} deliberations, {answers} survey answers",
+    "export.sent_privately": "📬 The ledger was sent to you privately.",
+    "chart.caption": "📊 {period}: concerns per week and the three rates",
     "digest.head": "📊 Daily digest {date}{late}",
     "digest.late": " (late)",
     "digest.body": "{body}",
-    "digest.quiet": "📊 {date}: no new concerns, closing votes or dissatisfied answers ({open} open).",
+    "digest.quiet": "📊 {date}: no new concerns, closing votes or survey answers ({open} open).",
+    "digest.numbers": "New {new} | open {open} | overdue {overdue} | votes closing within 24 h {closing} | survey answers {answered} (dissatisfied {dissatisfied}) | reopened {reopened}",
     "digest.new": "New concerns: {count} ({by_grid})",
-    "digest.open": "Open: awaiting {reported}, deliberating {deliberating}, in progress {in_progress}, reopened {reopened}",
-    "digest.closing": "Votes closing today: {items}",
+    "digest.overdue_response": "No answer in time: {items}",
+    "digest.overdue_resolution": "Overdue for resolution: {items}",
+    "digest.closing": "Votes closing within 24 h: {items}",
+    "digest.no_quorum": "Votes that missed the quorum: {items}",
+    "digest.answered": "Survey answers {count}: satisfied {satisfied}, basically {basically}, dissatisfied {dissatisfied}",
     "digest.dissatisfied": "Dissatisfied: {items}",
+    "digest.reopened": "Reopened: {items}",
     "digest.unreachable": "Unreachable (bot removed or blocked): {items}",
-    "digest.more": "and {count} more",
+    "digest.more": " and {count} more",
+    "weekly.head": "🗓 Weekly summary {period}{grid}",
+    "stats.head": "📈 Figures {period}{grid}",
+    "stats.counts": "Collected {collected} | deliberated {deliberated} | decided {decided} | resolved {resolved} | converted {converted} | supports {supports}",
+    "stats.converted": "Converted: {kinds}",
+    "stats.also": "Reopened {reopened} | rejected {rejected} | withdrawn {withdrawn} | no quorum {no_quorum}",
+    "stats.rate": "{name} {value} ({numerator}/{denominator})",
+    "stats.rate_none": "{name} — (0/0, nothing to count in this period)",
+    "stats.definitions": "Response rate = concerns reported in the period first answered within the deadline ÷ concerns reported (unanswered ones still inside their deadline not yet counted); resolution rate = concerns whose resolution deadline fell in the period and are resolved now ÷ those concerns; satisfaction rate = (satisfied + basically) ÷ survey answers in the period.",
+    "rate.response": "Response rate",
+    "rate.resolution": "Resolution rate",
+    "rate.satisfaction": "Satisfaction rate",
+    "refused.bad_period": "I cannot read the period \"{period}\". Try: week, last-week, month, last-month, quarter, year, 2026-03, 2026-03-01~2026-03-15.",
+    "members.head": "👥 Members' record {period}",
+    "members.row": "{name}: claimed {claimed} | voted in {voted} | comments {comments} | progress {progress} | resolved {resolved} | {satisfaction}",
+    "members.none": "(no members)",
     "job.failed": "⚠️ The timed task \"{job}\" ({number}) failed; it is in the log. Please check and handle it by hand.",
     "card.committee": "📋 #{number} [{category} · {size}] {grid} | {state}\n{summary}\nPlace: {location}  Reporter: {reporter}  {supports} raised it  Claimed by: {claimed}",
     "card.grid": "📝 #{number} [{category}] {grid} | {state}\n{summary}\n{supports} people have raised it. Reply +1 or /support {number}.",
@@ -171,6 +227,6 @@ TEXTS = {
     "button.deliberate": "Deliberate",
     "button.private": "🤫 Report privately",
     "help.resident": "🤝 shangliang: for residents\n#报事 text  report a concern (or /report text; privately /report 匿名 text to stay anonymous)\n/support N or reply +1  support\n/status N  progress\n/mine  your concerns\n/survey N 1|2|3 [why]  rate the result\n/withdraw N  withdraw your report\n/unfollow N  stop private updates on a concern you support (/follow N to resume)",
-    "help.member": "For members:\n/claim N\n/size N small|big|urgent\n/category N name\n/deliberate N [question] [opt1/opt2] [48h]\n/vote N option (changeable until close)\n/comment N [支持：|反对：|中立：]text (or reply to the card)\n/decide N plan\n/assign N @member | /handoff N department | /escalate N body\n/progress N text\n/resolve N note",
-    "help.coordinator": "For coordinators:\n/quorum N 5|60%  /passing N 2/3|plurality  /repoll N [24h]\n/reopen N why\n/reject N why\n/convert N 提案|社情民意 title",
+    "help.member": "For members:\n/stats [week|month|quarter|year|2026-03] [grid]  figures and rates\n/chart [period]  weekly chart\n/claim N\n/size N small|big|urgent\n/category N name\n/deliberate N [question] [opt1/opt2] [48h]\n/vote N option (changeable until close)\n/comment N [支持：|反对：|中立：]text (or reply to the card)\n/decide N plan\n/assign N @member | /handoff N department | /escalate N body\n/progress N text\n/resolve N note",
+    "help.coordinator": "For coordinators:\n/members [period]  members' record\n/export [period]  Excel ledger (sent privately)\n/quorum N 5|60%  /passing N 2/3|plurality  /repoll N [24h]\n/reopen N why\n/reject N why\n/convert N 提案|社情民意 title",
 }

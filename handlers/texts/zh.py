@@ -9,6 +9,7 @@ SIZES = {"small": "小事", "big": "大事", "urgent": "急事"}
 RATINGS = {"satisfied": "满意", "basically": "基本满意", "dissatisfied": "不满意"}
 ROLES = {"resident": "居民", "member": "委员", "coordinator": "召集人", "admin": "管理员"}
 ACTIONS = {
+    "stats": "查看统计", "members": "查看履职清单", "export": "导出台账", "chart": "查看图表",
     "claim": "接单", "size": "定级", "category": "改分类", "deliberate": "发起协商", "decide": "记录方案",
     "assign": "指派", "progress": "记录进展", "resolve": "办结", "close": "归档", "reopen": "重新打开",
     "survey_reopen": "重新打开", "convert": "转化", "reject": "不予受理", "withdraw": "撤回",
@@ -22,6 +23,35 @@ JOBS = {
     "survey_reminder": "评价提醒", "survey_close": "评价结束", "digest": "每日汇总",
 }
 KINDS = {"proposal": "提案", "report": "社情民意"}
+
+COLUMNS = {
+    "number": "编号", "grid": "网格", "category": "分类", "size": "规模", "state": "状态", "location": "地点",
+    "reporter": "报事人", "anonymous": "匿名", "supports": "附议人数", "created_at": "报事时间",
+    "responded_at": "首次响应时间", "respond_by": "响应时限", "claimed_at": "接单时间", "claimed_by": "接单委员",
+    "decided_at": "形成方案时间", "resolved_at": "办结时间", "resolve_by": "办结时限", "closed_at": "归档时间",
+    "reopen_count": "重开次数", "outcome": "方案", "text": "内容",
+    "question": "议题", "poll_kind": "类型", "opened_at": "发起时间", "closes_at": "截止时间", "result": "结果",
+    "voters": "投票人数", "electorate": "应投人数", "tally": "各选项票数", "ballots": "投票明细",
+    "round": "轮次", "sent_at": "发出时间", "answered_at": "评价时间", "rating": "评价", "comment": "意见",
+    "respondent": "评价人",
+    "figure": "指标", "count": "数量", "rate": "比率", "numerator": "分子", "denominator": "分母", "meaning": "口径",
+}
+SHEETS = {"concerns": "事项台账", "polls": "协商与投票", "surveys": "满意度评价", "summary": "汇总"}
+POLL_KINDS = {"committee": "委员会协商", "residents": "居民表决"}
+POLL_RESULTS = {"no_quorum": "未达法定人数", "not_passed": "未通过", "cancelled": "已取消"}
+FIGURES = {
+    "collected": "收集事项", "deliberated": "提交协商", "decided": "形成方案", "resolved": "办结",
+    "reopened": "重新打开", "converted": "转化（提案/社情民意）", "rejected": "不予受理", "withdrawn": "撤回",
+    "supports": "附议", "no_quorum": "投票未达法定人数",
+    "response_meaning": "期内报事中，在规模对应的响应时限内由委员首次答复（接单或回复）的 ÷ 期内报事（尚在时限内、未答复的暂不计）",
+    "resolution_meaning": "办结时限已到且落在期内、现为已办结/已归档的 ÷ 办结时限已到且落在期内的（不含撤回、转化、不予受理；重新打开的在再次办结前不计为已办结）",
+    "satisfaction_meaning": "期内评价中（满意 + 基本满意）÷ 期内评价",
+}
+CHART = {
+    "title": "每周事项与三率　{period}", "concerns_axis": "每周新增事项（按当前状态）", "rates_axis": "三率",
+    "open": "办理中", "deliberating": "协商/公示中", "resolved": "已办结", "closed_other": "转化/不予受理/撤回",
+    "week": "周", "no_data": "本期没有数据",
+}
 
 POSITIONS = {"support": "（支持）", "neutral": "（中立）", "oppose": "（反对）", "": ""}
 
@@ -159,16 +189,41 @@ TEXTS = {
     "nobody": "—",
 
     # digest
+    "export.filename": "台账",
+    "export.period": "统计期间：{period}　导出时间：{made}",
+    "export.caption": "📎 台账 {period}：事项 {concerns} 件，协商 {polls} 场，评价 {answers} 份",
+    "export.sent_privately": "📬 台账已私信发给您。",
+    "chart.caption": "📊 {period} 每周事项与三率",
     "digest.head": "📊 每日汇总 {date}{late}",
     "digest.late": "（补发）",
     "digest.body": "{body}",
-    "digest.quiet": "📊 {date}：昨日无新报事、无到期协商、无不满意评价（在办 {open} 件）。",
+    "digest.quiet": "📊 {date}：昨日无新报事、无到期协商、无新评价（在办 {open} 件）。",
+    "digest.numbers": "新报事 {new}｜在办 {open}｜逾期 {overdue}｜24小时内截止协商 {closing}｜新评价 {answered}（不满意 {dissatisfied}）｜重新打开 {reopened}",
     "digest.new": "新报事 {count} 件：{by_grid}",
-    "digest.open": "在办：待接单 {reported}，协商中 {deliberating}，办理中 {in_progress}，重新打开 {reopened}",
-    "digest.closing": "今日截止的协商：{items}",
+    "digest.overdue_response": "超时未响应：{items}",
+    "digest.overdue_resolution": "逾期未办结：{items}",
+    "digest.closing": "24小时内截止的协商：{items}",
+    "digest.no_quorum": "未达法定人数的投票：{items}",
+    "digest.answered": "满意度评价 {count} 份：满意 {satisfied}，基本满意 {basically}，不满意 {dissatisfied}",
     "digest.dissatisfied": "不满意：{items}",
+    "digest.reopened": "重新打开：{items}",
     "digest.unreachable": "无法送达（机器人被移出群或被屏蔽）：{items}",
-    "digest.more": "等 {count} 件",
+    "digest.more": " 等，另有 {count} 项",
+    "weekly.head": "🗓 每周小结 {period}{grid}",
+    "stats.head": "📈 统计 {period}{grid}",
+    "stats.counts": "收集 {collected} 件｜提交协商 {deliberated}｜形成方案 {decided}｜办结 {resolved}｜转化 {converted}｜附议 {supports}",
+    "stats.converted": "转化：{kinds}",
+    "stats.also": "重新打开 {reopened}｜不予受理 {rejected}｜撤回 {withdrawn}｜未达法定人数 {no_quorum}",
+    "stats.rate": "{name} {value}（{numerator}/{denominator}）",
+    "stats.rate_none": "{name} —（0/0，本期无可计数事项）",
+    "stats.definitions": "注：响应率=期内报事中按时限首次答复的÷期内报事（尚在时限内、未答复的暂不计）；解决率=现已办结的÷办结时限已到且落在期内的；满意率=（满意+基本满意）÷期内评价。",
+    "rate.response": "响应率",
+    "rate.resolution": "解决率",
+    "rate.satisfaction": "满意率",
+    "refused.bad_period": "看不懂时间段「{period}」。可以写：本周、上周、本月、上月、本季度、本年、2026-03、2026-03-01~2026-03-15。",
+    "members.head": "👥 履职清单 {period}",
+    "members.row": "{name}：接单 {claimed}｜参与投票 {voted}｜评论 {comments}｜进展 {progress}｜办结 {resolved}｜{satisfaction}",
+    "members.none": "（没有委员）",
 
     "job.failed": "⚠️ 定时任务「{job}」（{number}）执行失败，已记录在日志里，请检查并手动处理。",
 
@@ -185,6 +240,6 @@ TEXTS = {
 
     # help
     "help.resident": "🤝 有事好商量 — 居民可用：\n#报事 内容　登记一件事（也可 /report 内容；私聊 /report 匿名 内容 可匿名）\n/support 编号 或回复「+1」　附议\n/status 编号　查看进度\n/mine　我的事项\n/survey 编号 1|2|3 [原因]　满意度评价（1 满意 2 基本满意 3 不满意）\n/withdraw 编号　撤回自己的报事\n/unfollow 编号　不再私信附议事项的进展（/follow 编号 恢复）",
-    "help.member": "委员可用：\n/claim 编号　接单\n/size 编号 小事|大事|急事　定级（也可 /小事 编号）\n/category 编号 分类　改分类\n/deliberate 编号 [问题] [选项1/选项2] [48h]　发起协商\n/vote 编号 选项号　投票（截止前可改）\n/comment 编号 [支持：|反对：|中立：]内容　发表意见（也可直接回复事项消息）\n/decide 编号 方案　记录方案\n/assign 编号 @委员 | /handoff 编号 部门 | /escalate 编号 单位　办理分工\n/progress 编号 内容　记录进展\n/resolve 编号 说明　办结",
-    "help.coordinator": "召集人可用：\n/quorum 编号 5|60%　改法定人数　/passing 编号 2/3|多数　改通过标准　/repoll 编号 [24h]　重开投票\n/reopen 编号 原因　重新打开\n/reject 编号 原因　不予受理\n/convert 编号 提案|社情民意 标题　转化",
+    "help.member": "委员可用：\n/stats [本周|本月|本季度|本年|2026-03] [网格]　统计与三率\n/chart [时间段]　每周图表\n/claim 编号　接单\n/size 编号 小事|大事|急事　定级（也可 /小事 编号）\n/category 编号 分类　改分类\n/deliberate 编号 [问题] [选项1/选项2] [48h]　发起协商\n/vote 编号 选项号　投票（截止前可改）\n/comment 编号 [支持：|反对：|中立：]内容　发表意见（也可直接回复事项消息）\n/decide 编号 方案　记录方案\n/assign 编号 @委员 | /handoff 编号 部门 | /escalate 编号 单位　办理分工\n/progress 编号 内容　记录进展\n/resolve 编号 说明　办结",
+    "help.coordinator": "召集人可用：\n/members [时间段]　履职清单\n/export [时间段]　导出 Excel 台账（私信发送）\n/quorum 编号 5|60%　改法定人数　/passing 编号 2/3|多数　改通过标准　/repoll 编号 [24h]　重开投票\n/reopen 编号 原因　重新打开\n/reject 编号 原因　不予受理\n/convert 编号 提案|社情民意 标题　转化",
 }

@@ -1,7 +1,7 @@
 """All models, importable from one place (and registered on ``Base.metadata``)."""
 from .base import Base, UTCDateTime
 from .concern import AuditEntry, CategoryCorrection, Concern, ConcernKey, MessageLink, SourceMessage, Support
-from .delivery import OutboxMessage, ScheduledJob
+from .delivery import OutboxMessage, ScheduledJob, StoredFile
 from .deliberation import Comment, Deliberation, Option, Outcome, Vote
 from .followup import Assignment, ProgressNote, Proposal, Survey, SurveyResponse
 from .org import Chat, Grid, Identity, Person, PersonRole
@@ -9,6 +9,6 @@ from .org import Chat, Grid, Identity, Person, PersonRole
 __all__ = [
     "Assignment", "AuditEntry", "Base", "CategoryCorrection", "Chat", "ConcernKey", "Comment", "Concern", "Deliberation", "Grid",
     "Identity", "MessageLink", "Option", "OutboxMessage", "Outcome", "Person", "PersonRole",
-    "ProgressNote", "Proposal", "ScheduledJob", "SourceMessage", "Support", "Survey",
+    "ProgressNote", "Proposal", "ScheduledJob", "SourceMessage", "StoredFile", "Support", "Survey",
     "SurveyResponse", "UTCDateTime", "Vote",
 ]

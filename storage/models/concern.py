@@ -39,6 +39,11 @@ class Concern(Base):
     resolved_at: Mapped[datetime | None]
     closed_at: Mapped[datetime | None]
     reopened_at: Mapped[datetime | None]
+    #: The first answer by a member (claim or reply), never reset: the response rate's clock.
+    responded_at: Mapped[datetime | None]
+    #: Deadlines for the size (SLA), kept here so figures are plain SQL comparisons.
+    respond_by: Mapped[datetime | None] = mapped_column(index=True)
+    resolve_by: Mapped[datetime | None] = mapped_column(index=True)
     #: Optimistic lock: two commands changing one concern at once cannot both win.
     version: Mapped[int] = mapped_column(default=1)
 

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import JSON, ForeignKey, Index, String, Text
+from sqlalchemy import JSON, ForeignKey, Index, LargeBinary, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from .base import Base
@@ -61,3 +61,15 @@ class ScheduledJob(Base):
     created_at: Mapped[datetime]
     done_at: Mapped[datetime | None]
     result: Mapped[str] = mapped_column(Text, default="")
+
+
+class StoredFile(Base):
+    """A file the bot sends (an .xlsx ledger, a chart): made in the command's transaction,
+    sent by an outbox row whose payload is ``{"file": id}``."""
+
+    __tablename__ = "files"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(200))
+    media_type: Mapped[str] = mapped_column(String(100))
+    content: Mapped[bytes] = mapped_column(LargeBinary)
+    created_at: Mapped[datetime]

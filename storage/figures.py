@@ -1,0 +1,181 @@
+"""The numbers coordinators report upward, as SQL aggregates (never every concern in Python).
+
+Every function takes the caller's session and a half-open window ``[start, end)`` of aware
+datetimes, optionally narrowed to one grid. What the figures mean is written down in the
+README ("Figures"); ``handlers.stats`` names them and renders them.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import Select, and_, distinct, func, or_, select
+from sqlalchemy.orm import Session
+
+from .models import (AuditEntry, Concern, Deliberation, Outcome, Person, PersonRole, ProgressNote, Proposal, Support,
+                     Survey, SurveyResponse, Vote)
+from .models import Comment
+
+GOOD_RATINGS = ("satisfied", "basically")
+#: Concerns taken out of the resolution figure: withdrawn by the reporter, handed upward as a
+#: proposal, or not accepted. They are counted on their own.
+NOT_TO_RESOLVE = ("withdrawn", "converted", "rejected")
+RESOLVED_STATES = ("resolved", "closed")
+
+
+@dataclass(frozen=True)
+class Window:
+    start: datetime
+    end: datetime
+    grid_id: int | None = None
+
+
+@dataclass(frozen=True)
+class Ratio:
+    numerator: int
+    denominator: int
+
+    @property
+    def value(self) -> float | None:
+        return self.numerator / self.denominator if self.denominator else None
+
+
+def _in(column, window: Window):
+    return and_(column >= window.start, column < window.end)
+
+
+def _grid(stmt: Select, window: Window) -> Select:
+    return stmt.where(Concern.grid_id == window.grid_id) if window.grid_id is not None else stmt
+
+
+def _count(session: Session, stmt: Select, window: Window) -> int:
+    return session.scalar(_grid(stmt, window)) or 0
+
+
+def counts(session: Session, window: Window) -> dict[str, int]:
+    """How many concerns were collected, deliberated, decided, resolved, reopened, converted,
+    rejected and withdrawn in the window, with supports and polls that closed without quorum."""
+    w = window
+    audit = lambda *actions: (select(func.count(distinct(AuditEntry.concern_id)))  # noqa: E731
+                              .join(Concern, Concern.id == AuditEntry.concern_id)
+                              .where(AuditEntry.action.in_(actions), _in(AuditEntry.at, w)))
+    return {
+        "collected": _count(session, select(func.count(Concern.id)).where(_in(Concern.created_at, w)), w),
+        "deliberated": _count(session, select(func.count(distinct(Deliberation.concern_id)))
+                              .join(Concern, Concern.id == Deliberation.concern_id)
+                              .where(Deliberation.kind == "committee", _in(Deliberation.opened_at, w)), w),
+        "decided": _count(session, select(func.count(distinct(Outcome.concern_id)))
+                          .join(Concern, Concern.id == Outcome.concern_id).where(_in(Outcome.at, w)), w),
+        "resolved": _count(session, audit("resolve"), w),
+        "reopened": _count(session, audit("reopen", "survey_reopen"), w),
+        "converted": _count(session, select(func.count(distinct(Proposal.concern_id)))
+                            .join(Concern, Concern.id == Proposal.concern_id).where(_in(Proposal.at, w)), w),
+        "rejected": _count(session, audit("reject"), w),
+        "withdrawn": _count(session, audit("withdraw"), w),
+        "supports": _count(session, select(func.count(Support.id)).join(Concern, Concern.id == Support.concern_id)
+                           .where(_in(Support.at, w)), w),
+        "no_quorum": _count(session, select(func.count(Deliberation.id))
+                            .join(Concern, Concern.id == Deliberation.concern_id)
+                            .where(Deliberation.result == "no_quorum", _in(Deliberation.closed_at, w)), w),
+    }
+
+
+def polls_opened(session: Session, window: Window) -> int:
+    return _count(session, select(func.count(Deliberation.id)).join(Concern, Concern.id == Deliberation.concern_id)
+                  .where(_in(Deliberation.opened_at, window)), window)
+
+
+def converted_by_kind(session: Session, window: Window) -> dict[str, int]:
+    stmt = _grid(select(Proposal.kind, func.count(Proposal.id)).join(Concern, Concern.id == Proposal.concern_id)
+                 .where(_in(Proposal.at, window)), window).group_by(Proposal.kind)
+    return dict(session.execute(stmt).all())
+
+
+def response(session: Session, window: Window, now: datetime) -> Ratio:
+    """Concerns reported in the window that a member first answered by the response deadline,
+    of those reported in the window (one still unanswered inside its deadline is not counted yet)."""
+    reported = select(func.count(Concern.id)).where(
+        _in(Concern.created_at, window), or_(Concern.responded_at.is_not(None), Concern.respond_by <= now))
+    answered = reported.where(Concern.responded_at.is_not(None), Concern.responded_at <= Concern.respond_by)
+    return Ratio(_count(session, answered, window), _count(session, reported, window))
+
+
+def resolution(session: Session, window: Window, now: datetime) -> Ratio:
+    """Concerns whose resolution deadline fell in the window (up to now) that are resolved now;
+    a reopened one counts against the figure until it is resolved again."""
+    until = Window(window.start, min(window.end, now), window.grid_id)
+    due = select(func.count(Concern.id)).where(_in(Concern.resolve_by, until), Concern.state.not_in(NOT_TO_RESOLVE))
+    done = due.where(Concern.state.in_(RESOLVED_STATES))
+    return Ratio(_count(session, done, window), _count(session, due, window))
+
+
+def satisfaction(session: Session, window: Window) -> Ratio:
+    """Survey answers given in the window that were 满意 or 基本满意."""
+    answers = (select(func.count(SurveyResponse.id)).join(Survey, Survey.id == SurveyResponse.survey_id)
+               .join(Concern, Concern.id == Survey.concern_id).where(_in(SurveyResponse.at, window)))
+    good = answers.where(SurveyResponse.rating.in_(GOOD_RATINGS))
+    return Ratio(_count(session, good, window), _count(session, answers, window))
+
+
+def by_state(session: Session, window: Window) -> dict[str, int]:
+    """Concerns reported in the window, by their state now."""
+    stmt = _grid(select(Concern.state, func.count(Concern.id)).where(_in(Concern.created_at, window)), window)
+    return dict(session.execute(stmt.group_by(Concern.state)).all())
+
+
+def by_grid_and_category(session: Session, window: Window) -> list[tuple[int, str, int]]:
+    """(grid id, category, count) of concerns reported in the window, biggest first."""
+    stmt = _grid(select(Concern.grid_id, Concern.category, func.count(Concern.id))
+                 .where(_in(Concern.created_at, window)), window)
+    rows = session.execute(stmt.group_by(Concern.grid_id, Concern.category)).all()
+    return sorted(((g, c, n) for g, c, n in rows), key=lambda r: (r[0], -r[2], r[1]))
+
+
+@dataclass(frozen=True)
+class MemberFigures:
+    person_id: int
+    name: str
+    claimed: int
+    voted: int
+    comments: int
+    progress: int
+    resolved: int
+    satisfaction: Ratio
+
+
+def members(session: Session, window: Window) -> list[MemberFigures]:
+    """履职清单: what each member and coordinator did in the window (one grouped query a figure)."""
+    people = list(session.execute(
+        select(Person.id, Person.display_name).join(PersonRole, PersonRole.person_id == Person.id)
+        .where(PersonRole.role.in_(("member", "coordinator"))).distinct().order_by(Person.id)).all())
+
+    def per_person(stmt) -> dict[int, int]:
+        return dict(session.execute(stmt).all())
+
+    def acted(action: str) -> dict[int, int]:
+        return per_person(_grid(select(AuditEntry.actor_id, func.count(distinct(AuditEntry.concern_id)))
+                                .join(Concern, Concern.id == AuditEntry.concern_id)
+                                .where(AuditEntry.action == action, _in(AuditEntry.at, window)), window)
+                          .group_by(AuditEntry.actor_id))
+
+    claimed, resolved = acted("claim"), acted("resolve")
+    voted = per_person(_grid(select(Vote.person_id, func.count(distinct(Vote.deliberation_id)))
+                             .join(Deliberation, Deliberation.id == Vote.deliberation_id)
+                             .join(Concern, Concern.id == Deliberation.concern_id)
+                             .where(Deliberation.kind == "committee", _in(Vote.at, window)), window)
+                       .group_by(Vote.person_id))
+    comments = per_person(_grid(select(Comment.person_id, func.count(Comment.id))
+                                .join(Concern, Concern.id == Comment.concern_id)
+                                .where(_in(Comment.at, window)), window).group_by(Comment.person_id))
+    progress = per_person(_grid(select(ProgressNote.author_id, func.count(ProgressNote.id))
+                                .join(Concern, Concern.id == ProgressNote.concern_id)
+                                .where(_in(ProgressNote.at, window)), window).group_by(ProgressNote.author_id))
+    answers = (select(Concern.claimed_by_id, func.count(SurveyResponse.id)).join(Survey, Survey.concern_id == Concern.id)
+               .join(SurveyResponse, SurveyResponse.survey_id == Survey.id).where(_in(SurveyResponse.at, window)))
+    all_answers = per_person(_grid(answers, window).group_by(Concern.claimed_by_id))
+    good_answers = per_person(_grid(answers.where(SurveyResponse.rating.in_(GOOD_RATINGS)), window)
+                              .group_by(Concern.claimed_by_id))
+    return [MemberFigures(pid, name, claimed.get(pid, 0), voted.get(pid, 0), comments.get(pid, 0),
+                          progress.get(pid, 0), resolved.get(pid, 0),
+                          Ratio(good_answers.get(pid, 0), all_answers.get(pid, 0)))
+            for pid, name in people]
