@@ -67,7 +67,7 @@ def resolve(ctx: Context, args: str) -> None:
     round_ = concern.reopen_count + 1  # one resolution (and one survey) per reopening
     schedule.schedule(ctx.session, kind="survey_send", due_at=ctx.now + ctx.settings.survey_delay,
                       dedupe_key=f"survey_send:{concern.id}:{round_}", now=ctx.now, concern_id=concern.id,
-                      payload={"round": round_})
+                      payload={"round": round_, "resolved_by": ctx.actor.id})
     ctx.reply("resolve.inform", concern=concern, number=concern.id, note=note)
     ctx.inform(concern, "resolve.inform", number=concern.id, note=note)
 

@@ -99,7 +99,7 @@ def build(session: Session, settings: Settings, period: Period, now: datetime, *
         figure_rows.append({"figure": t(lang, f"rate.{key}"), "rate": ratio.value, "numerator": ratio.numerator,
                             "denominator": ratio.denominator, "meaning": word(lang, "figure", f"{key}_meaning")})
     period_note = t(lang, "export.period", period=period.label, made=now.astimezone(settings.zone).strftime("%Y-%m-%d %H:%M"))
-    return workbook([
+    return workbook(made=now.astimezone(settings.zone), sheets=[
         Sheet(word(lang, "sheet", "concerns"), columns(CONCERN_COLUMNS), concern_rows, note=period_note),
         Sheet(word(lang, "sheet", "polls"), columns(POLL_COLUMNS), poll_rows, note=period_note),
         Sheet(word(lang, "sheet", "surveys"), columns(SURVEY_COLUMNS), survey_rows, note=period_note),

@@ -67,7 +67,8 @@ def send_job(ctx: Context, job: ScheduledJob) -> str:
     if concern is None or concern.state != "resolved":
         return "concern no longer resolved"
     survey = Survey(concern_id=concern.id, round=job.payload["round"], state="open", send_at=job.due_at,
-                    sent_at=ctx.now, closes_at=ctx.now + ctx.settings.survey_open_for)
+                    sent_at=ctx.now, closes_at=ctx.now + ctx.settings.survey_open_for,
+                    resolved_by_id=job.payload.get("resolved_by"))
     ctx.session.add(survey)
     ctx.session.flush()
     rows = buttons.survey(concern.id)

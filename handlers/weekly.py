@@ -17,6 +17,9 @@ from .periods import named
 def weekly_job(ctx: Context, job: ScheduledJob) -> str:
     """Last Monday-to-Sunday's figures and rates, with what they mean."""
     lang, zone = ctx.settings.language, ctx.settings.zone
+    if ctx.settings.weekly_day != job.due_at.astimezone(zone).weekday():  # turned off or moved since booked
+        digest.ensure_scheduled(ctx.session, ctx.settings, ctx.now)
+        return "off"
     period = named("last-week", job.due_at.astimezone(zone).date(), zone)
     summary = stats.summary(ctx.session, period, ctx.now)
     text = stats.render_summary(lang, summary, head="weekly.head")
@@ -28,6 +31,8 @@ def weekly_job(ctx: Context, job: ScheduledJob) -> str:
 def members_job(ctx: Context, job: ScheduledJob) -> str:
     """Last month's 履职清单, published to the committee group (公开晾晒)."""
     lang, zone = ctx.settings.language, ctx.settings.zone
+    if not ctx.settings.members_monthly:  # turned off since it was booked
+        return "off"
     last_day = job.due_at.astimezone(zone).date() - timedelta(days=1)
     period = named("month", last_day, zone)
     text = stats.members_text(lang, ctx.session, period)

@@ -93,8 +93,9 @@ def _titles(sheets: list[Sheet]) -> list[str]:
     return titles
 
 
-def workbook(sheets: list[Sheet]) -> bytes:
-    """An .xlsx file as bytes."""
+def workbook(sheets: list[Sheet], *, made: datetime | None = None) -> bytes:
+    """An .xlsx file as bytes; ``made`` (local time) is its creation time in the file's
+    properties, so the same data and time give the same file."""
     if not sheets:
         raise ValueError("a workbook needs at least one sheet")
     from openpyxl import Workbook
@@ -140,5 +141,12 @@ def workbook(sheets: list[Sheet]) -> bytes:
         if sheet.note:
             put(ws, len(sheet.rows) + 3, 1, _clean(sheet.note))
     out = io.BytesIO()
-    book.save(out)
+    if made is None:
+        book.save(out)
+    else:  # openpyxl's save stamps "modified" with the clock; its writer leaves it as given
+        from zipfile import ZIP_DEFLATED, ZipFile
+
+        from openpyxl.writer.excel import ExcelWriter
+        book.properties.created = book.properties.modified = made.replace(tzinfo=None, microsecond=0)
+        ExcelWriter(book, ZipFile(out, "w", ZIP_DEFLATED, allowZip64=True)).save()
     return out.getvalue()

@@ -12,9 +12,8 @@ from datetime import datetime
 from sqlalchemy import Select, and_, distinct, func, or_, select
 from sqlalchemy.orm import Session
 
-from .models import (AuditEntry, Concern, Deliberation, Outcome, Person, PersonRole, ProgressNote, Proposal, Support,
+from .models import (AuditEntry, Comment, Concern, Deliberation, Outcome, Person, PersonRole, Proposal, Support,
                      Survey, SurveyResponse, Vote)
-from .models import Comment
 
 GOOD_RATINGS = ("satisfied", "basically")
 #: Concerns taken out of the resolution figure: withdrawn by the reporter, handed upward as a
@@ -93,9 +92,11 @@ def converted_by_kind(session: Session, window: Window) -> dict[str, int]:
 
 def response(session: Session, window: Window, now: datetime) -> Ratio:
     """Concerns reported in the window that a member first answered by the response deadline,
-    of those reported in the window (one still unanswered inside its deadline is not counted yet)."""
+    of those reported in the window. One still unanswered inside its deadline is not counted yet,
+    nor one its reporter withdrew before anyone answered."""
     reported = select(func.count(Concern.id)).where(
-        _in(Concern.created_at, window), or_(Concern.responded_at.is_not(None), Concern.respond_by <= now))
+        _in(Concern.created_at, window), or_(Concern.responded_at.is_not(None), Concern.respond_by <= now),
+        or_(Concern.responded_at.is_not(None), Concern.state != "withdrawn"))
     answered = reported.where(Concern.responded_at.is_not(None), Concern.responded_at <= Concern.respond_by)
     return Ratio(_count(session, answered, window), _count(session, reported, window))
 
@@ -167,14 +168,15 @@ def members(session: Session, window: Window) -> list[MemberFigures]:
     comments = per_person(_grid(select(Comment.person_id, func.count(Comment.id))
                                 .join(Concern, Concern.id == Comment.concern_id)
                                 .where(_in(Comment.at, window)), window).group_by(Comment.person_id))
-    progress = per_person(_grid(select(ProgressNote.author_id, func.count(ProgressNote.id))
-                                .join(Concern, Concern.id == ProgressNote.concern_id)
-                                .where(_in(ProgressNote.at, window)), window).group_by(ProgressNote.author_id))
-    answers = (select(Concern.claimed_by_id, func.count(SurveyResponse.id)).join(Survey, Survey.concern_id == Concern.id)
+    progress = per_person(_grid(select(AuditEntry.actor_id, func.count(AuditEntry.id))  # /progress, not /resolve
+                                .join(Concern, Concern.id == AuditEntry.concern_id)
+                                .where(AuditEntry.action == "progress", _in(AuditEntry.at, window)), window)
+                          .group_by(AuditEntry.actor_id))
+    answers = (select(Survey.resolved_by_id, func.count(SurveyResponse.id)).join(Concern, Concern.id == Survey.concern_id)
                .join(SurveyResponse, SurveyResponse.survey_id == Survey.id).where(_in(SurveyResponse.at, window)))
-    all_answers = per_person(_grid(answers, window).group_by(Concern.claimed_by_id))
+    all_answers = per_person(_grid(answers, window).group_by(Survey.resolved_by_id))
     good_answers = per_person(_grid(answers.where(SurveyResponse.rating.in_(GOOD_RATINGS)), window)
-                              .group_by(Concern.claimed_by_id))
+                              .group_by(Survey.resolved_by_id))
     return [MemberFigures(pid, name, claimed.get(pid, 0), voted.get(pid, 0), comments.get(pid, 0),
                           progress.get(pid, 0), resolved.get(pid, 0),
                           Ratio(good_answers.get(pid, 0), all_answers.get(pid, 0)))

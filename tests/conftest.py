@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import os
 import uuid
+from contextlib import contextmanager
 from dataclasses import replace
 from datetime import datetime
 from pathlib import Path
@@ -42,21 +43,30 @@ def _postgres_or_fail():
     return admin
 
 
-@pytest.fixture
-def pg_engine():
-    """An engine whose search_path is a fresh, empty schema (dropped afterwards)."""
+@contextmanager
+def fresh_schema(prefix: str = "t_"):
+    """A new, empty PostgreSQL schema's name, dropped with everything in it afterwards."""
     admin = _postgres_or_fail()
-    schema = "t_" + uuid.uuid4().hex[:12]
+    schema = prefix + uuid.uuid4().hex[:12]
     with admin.begin() as connection:
         connection.execute(text(f'CREATE SCHEMA "{schema}"'))
-    engine = make_engine(PG_URL, connect_args={"options": f"-csearch_path={schema}"})
     try:
-        yield engine
+        yield schema
     finally:
-        engine.dispose()
         with admin.begin() as connection:
             connection.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
         admin.dispose()
+
+
+@pytest.fixture
+def pg_engine():
+    """An engine whose search_path is a fresh, empty schema (dropped afterwards)."""
+    with fresh_schema() as schema:
+        engine = make_engine(PG_URL, connect_args={"options": f"-csearch_path={schema}"})
+        try:
+            yield engine
+        finally:
+            engine.dispose()
 
 
 @pytest.fixture

@@ -21,6 +21,10 @@ COMMANDS = (
     ("decide", "记录方案 编号 方案", "record the plan (members)"),
     ("progress", "记录进展 编号 内容", "progress note (members)"),
     ("resolve", "办结 编号 说明", "resolve (members)"),
+    ("stats", "统计与三率 [本月|2026-03] [网格]", "figures and rates (members)"),
+    ("chart", "每周图表 [时间段]", "weekly chart (members)"),
+    ("members", "履职清单 [时间段]", "members' record (coordinators)"),
+    ("export", "导出 Excel 台账 [时间段]", "Excel ledger (coordinators)"),
     ("help", "帮助", "help"),
 )
 

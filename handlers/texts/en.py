@@ -47,7 +47,7 @@ FIGURES = {
     "collected": "Collected", "deliberated": "Deliberated", "decided": "Decided", "resolved": "Resolved",
     "reopened": "Reopened", "converted": "Converted (proposal / report)", "rejected": "Rejected",
     "withdrawn": "Withdrawn", "supports": "Supports", "no_quorum": "Votes without quorum",
-    "response_meaning": "Concerns reported in the period first answered by a member (claim or reply) within the size's response deadline ÷ concerns reported in the period (unanswered ones still inside their deadline not yet counted)",
+    "response_meaning": "Concerns reported in the period first answered by a member (claim or reply) within the size's response deadline ÷ concerns reported in the period (not counting unanswered ones still inside their deadline, or ones withdrawn before any answer)",
     "resolution_meaning": "Concerns whose resolution deadline fell in the period that are resolved or closed now ÷ those concerns (withdrawn, converted and rejected ones left out; a reopened one counts as unresolved until resolved again)",
     "satisfaction_meaning": "(Satisfied + basically satisfied) ÷ survey answers given in the period",
 }
@@ -209,7 +209,7 @@ TEXTS = {
     "stats.also": "Reopened {reopened} | rejected {rejected} | withdrawn {withdrawn} | no quorum {no_quorum}",
     "stats.rate": "{name} {value} ({numerator}/{denominator})",
     "stats.rate_none": "{name} — (0/0, nothing to count in this period)",
-    "stats.definitions": "Response rate = concerns reported in the period first answered within the deadline ÷ concerns reported (unanswered ones still inside their deadline not yet counted); resolution rate = concerns whose resolution deadline fell in the period and are resolved now ÷ those concerns; satisfaction rate = (satisfied + basically) ÷ survey answers in the period.",
+    "stats.definitions": "Response rate = concerns reported in the period first answered within the deadline ÷ concerns reported (not counting unanswered ones still inside their deadline, or ones withdrawn before any answer); resolution rate = concerns whose resolution deadline fell in the period and are resolved now ÷ those concerns; satisfaction rate = (satisfied + basically) ÷ survey answers in the period.",
     "rate.response": "Response rate",
     "rate.resolution": "Resolution rate",
     "rate.satisfaction": "Satisfaction rate",

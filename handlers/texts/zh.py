@@ -43,7 +43,7 @@ FIGURES = {
     "collected": "收集事项", "deliberated": "提交协商", "decided": "形成方案", "resolved": "办结",
     "reopened": "重新打开", "converted": "转化（提案/社情民意）", "rejected": "不予受理", "withdrawn": "撤回",
     "supports": "附议", "no_quorum": "投票未达法定人数",
-    "response_meaning": "期内报事中，在规模对应的响应时限内由委员首次答复（接单或回复）的 ÷ 期内报事（尚在时限内、未答复的暂不计）",
+    "response_meaning": "期内报事中，在规模对应的响应时限内由委员首次答复（接单或回复）的 ÷ 期内报事（尚在时限内未答复的、答复前已撤回的不计）",
     "resolution_meaning": "办结时限已到且落在期内、现为已办结/已归档的 ÷ 办结时限已到且落在期内的（不含撤回、转化、不予受理；重新打开的在再次办结前不计为已办结）",
     "satisfaction_meaning": "期内评价中（满意 + 基本满意）÷ 期内评价",
 }
@@ -216,7 +216,7 @@ TEXTS = {
     "stats.also": "重新打开 {reopened}｜不予受理 {rejected}｜撤回 {withdrawn}｜未达法定人数 {no_quorum}",
     "stats.rate": "{name} {value}（{numerator}/{denominator}）",
     "stats.rate_none": "{name} —（0/0，本期无可计数事项）",
-    "stats.definitions": "注：响应率=期内报事中按时限首次答复的÷期内报事（尚在时限内、未答复的暂不计）；解决率=现已办结的÷办结时限已到且落在期内的；满意率=（满意+基本满意）÷期内评价。",
+    "stats.definitions": "注：响应率=期内报事中按时限首次答复的÷期内报事（尚在时限内未答复的、答复前已撤回的不计）；解决率=现已办结的÷办结时限已到且落在期内的；满意率=（满意+基本满意）÷期内评价。",
     "rate.response": "响应率",
     "rate.resolution": "解决率",
     "rate.satisfaction": "满意率",

@@ -36,7 +36,8 @@ class Deliberation(Base):
     options: Mapped[list[Option]] = relationship(
         back_populates="deliberation", order_by="Option.position", cascade="all, delete-orphan"
     )
-    votes: Mapped[list[Vote]] = relationship(back_populates="deliberation", cascade="all, delete-orphan")
+    votes: Mapped[list[Vote]] = relationship(back_populates="deliberation", cascade="all, delete-orphan",
+                                             order_by="Vote.id")
 
 
 class Option(Base):

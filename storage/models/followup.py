@@ -54,6 +54,8 @@ class Survey(Base):
     sent_at: Mapped[datetime | None]
     closes_at: Mapped[datetime | None]
     closed_at: Mapped[datetime | None]
+    #: Whose work is being rated: the member who resolved this round (the 履职清单's 满意率).
+    resolved_by_id: Mapped[int | None] = mapped_column(ForeignKey("people.id"))
 
     responses: Mapped[list[SurveyResponse]] = relationship(
         back_populates="survey", cascade="all, delete-orphan", order_by="SurveyResponse.id"

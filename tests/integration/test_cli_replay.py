@@ -126,7 +126,16 @@ def test_replay_prints_every_step_of_the_loop():
     assert find("→ committee (↩ e53)", "#3 已转化为提案：关于幸福里3栋加装电梯的提案")
     # the daily digest, at 08:30, to the coordinators, every day of the week
     digests = [h for h, b in msgs if "→ coordinators" in h and b.startswith("📊")]
-    assert [h[1:17] for h in digests] == [f"2026-03-{d:02d} 08:30" for d in range(3, 13)]
+    assert [h[1:17] for h in digests] == [f"2026-03-{d:02d} 08:30" for d in range(3, 14)]
+    weekly = find("[2026-03-09 08:30] → coordinators", "🗓 每周小结 2026-03-02~2026-03-08")
+    assert len(weekly) == 1 and "响应率" in weekly[0][1] and "满意率" in weekly[0][1]
+    # it ends with the figures, the members' record, a chart and the Excel ledger
+    figures = find("→ coordinators (↩ e54)", "📈 统计 2026-03-01~2026-03-31")
+    assert len(figures) == 1 and "转化：提案 1" in figures[0][1] and "满意率 66.7%（2/3）" in figures[0][1]
+    assert find("→ coordinators (↩ e55)", "👥 履职清单 2026-03-01~2026-03-31")
+    assert "📎 chart-2026-03-01~2026-03-31.png" in find("→ committee (↩ e56)", "每周事项与三率")[0][1]
+    assert "📎 台账-2026-03-01~2026-03-31.xlsx" in find("→ @ma", "📎 台账 2026-03-01~2026-03-31")[0][1]
+    assert find("→ coordinators (↩ e57)", "台账已私信发给您")
     # the anonymous report's number is masked everywhere it is shown
     assert "139 0000 5621" not in out and "139****5621" in out
     # the unbound group gets no answer

@@ -4,6 +4,7 @@ import asyncio
 import os
 import signal
 import sys
+from pathlib import Path
 
 import pytest
 
@@ -16,16 +17,21 @@ from .conftest import GRID, config_text
 pytestmark = pytest.mark.asyncio
 
 
+def configured(tmp_path, sb: BotApiSandbox) -> tuple[Path, dict]:
+    """A config on a SQLite file that talks to the sandbox, and an environment with its token."""
+    config = tmp_path / "config.toml"
+    config.write_text(config_text() + f'\n[database]\nurl = "sqlite:///{tmp_path / "bot.db"}"\n\n'
+                      f'[telegram]\nbase_url = "{sb.url}"\ntick_seconds = 1\n', "utf-8")
+    return config, {**os.environ, "SHANGLIANG_TELEGRAM_TOKEN": sb.token}
+
+
 async def test_the_run_command_serves_a_group_and_stops_cleanly_without_logging_the_token(tmp_path):
     sb = BotApiSandbox()
     await sb.start()
     try:
         sb.add_user(801, "王阿姨", username="wang")
         sb.add_chat(GRID, "supergroup", title="幸福里居民群")
-        config = tmp_path / "config.toml"
-        config.write_text(config_text() + f'\n[database]\nurl = "sqlite:///{tmp_path / "bot.db"}"\n\n'
-                          f'[telegram]\nbase_url = "{sb.url}"\ntick_seconds = 1\n', "utf-8")
-        env = {**os.environ, "SHANGLIANG_TELEGRAM_TOKEN": sb.token}
+        config, env = configured(tmp_path, sb)
         process = await asyncio.create_subprocess_exec(
             sys.executable, "-m", "bot.cli", "-v", "run", "--config", str(config), env=env,
             stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE)
@@ -65,10 +71,7 @@ async def test_run_without_delivery_leaves_sending_to_a_separate_deliver_worker(
     try:
         sb.add_user(801, "王阿姨", username="wang")
         sb.add_chat(GRID, "supergroup", title="幸福里居民群")
-        config = tmp_path / "config.toml"
-        config.write_text(config_text() + f'\n[database]\nurl = "sqlite:///{tmp_path / "bot.db"}"\n\n'
-                          f'[telegram]\nbase_url = "{sb.url}"\ntick_seconds = 1\n', "utf-8")
-        env = {**os.environ, "SHANGLIANG_TELEGRAM_TOKEN": sb.token}
+        config, env = configured(tmp_path, sb)
 
         async def start(*args: str) -> asyncio.subprocess.Process:
             process = await asyncio.create_subprocess_exec(

@@ -7,20 +7,19 @@ import asyncio
 import os
 import signal
 import sys
-import uuid
 from collections import Counter
 from datetime import datetime, timezone
 from pathlib import Path
 
 import pytest
 import pytest_asyncio
-from sqlalchemy import func, select, text
+from sqlalchemy import func, select
 
 from bot.telegram.sandbox import BotApiSandbox
 from storage import migrate, outbox
 from storage.db import make_engine, session_factory
 from storage.models import Chat, OutboxMessage
-from tests.conftest import PG_URL, _postgres_or_fail
+from tests.conftest import PG_URL, fresh_schema
 
 from .conftest import COMMITTEE, GRID, config_text
 
@@ -31,16 +30,8 @@ ROOT = Path(__file__).resolve().parents[2]
 @pytest.fixture
 def pg_url():
     """A URL other processes can open, whose search_path is a fresh PostgreSQL schema."""
-    admin = _postgres_or_fail()
-    schema = "w_" + uuid.uuid4().hex[:12]
-    with admin.begin() as connection:
-        connection.execute(text(f'CREATE SCHEMA "{schema}"'))
-    try:
+    with fresh_schema("w_") as schema:
         yield f"{PG_URL}?options=-csearch_path%3D{schema}"
-    finally:
-        with admin.begin() as connection:
-            connection.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
-        admin.dispose()
 
 
 @pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])

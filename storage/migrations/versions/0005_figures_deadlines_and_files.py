@@ -25,6 +25,10 @@ def upgrade() -> None:
     # filled at start-up from the configured SLA (storage cannot know it)
     op.execute("UPDATE concerns SET responded_at = COALESCE(first_response_at, claimed_at)")
 
+    with op.batch_alter_table('surveys', schema=None) as batch_op:
+        batch_op.add_column(sa.Column('resolved_by_id', sa.Integer(), nullable=True))
+        batch_op.create_foreign_key(batch_op.f('fk_surveys_resolved_by_id_people'), 'people', ['resolved_by_id'], ['id'])
+
     op.create_table(
         'files',
         sa.Column('id', sa.Integer(), nullable=False),
@@ -38,6 +42,9 @@ def upgrade() -> None:
 
 def downgrade() -> None:
     op.drop_table('files')
+    with op.batch_alter_table('surveys', schema=None) as batch_op:
+        batch_op.drop_constraint(batch_op.f('fk_surveys_resolved_by_id_people'), type_='foreignkey')
+        batch_op.drop_column('resolved_by_id')
     with op.batch_alter_table('concerns', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_concerns_resolve_by'))
         batch_op.drop_index(batch_op.f('ix_concerns_respond_by'))
