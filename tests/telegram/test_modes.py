@@ -27,8 +27,8 @@ pytestmark = pytest.mark.asyncio
 
 CJK = re.compile(r"[\u4e00-\u9fff]")
 ANN = 555  # an English-speaking resident the config does not know
-MENU = ["report", "support", "status", "mine", "survey", "claim", "size", "deliberate", "vote", "decide",
-        "progress", "resolve", "help"]
+MENU = ["report", "support", "status", "mine", "unfollow", "survey", "claim", "size", "deliberate", "vote",
+        "decide", "progress", "resolve", "stats", "chart", "members", "export", "help"]
 HELP_ZH = "🤝 有事好商量 — 居民可用"
 HELP_EN = "🤝 shangliang: for residents"
 
