@@ -15,12 +15,17 @@ from storage.models import Chat
 class Capabilities:
     native_polls: frozenset[str] = frozenset()
     edits: frozenset[str] = frozenset()
+    #: platforms where the bot may write to a person privately only after they wrote to it
+    start_first: frozenset[str] = frozenset()
 
     def polls(self, chat: Chat) -> bool:
         return chat.platform in self.native_polls
 
     def edits_cards(self, chat: Chat) -> bool:
         return chat.platform in self.edits
+
+    def needs_start(self, chat: Chat) -> bool:
+        return chat.platform in self.start_first
 
 
 TEXT_ONLY = Capabilities()

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from storage import figures, files
+from storage import figures, files, queries
 from storage.figures import Window
 
 from . import charts, ledger_book
@@ -33,6 +33,10 @@ def _period(ctx: Context, args: str, default: str) -> Period:
 def export(ctx: Context, args: str) -> None:
     """/export [period] [匿名] — coordinators; the workbook goes to them privately."""
     require_role(ctx, Role.COORDINATOR, "export")
+    assert ctx.chat is not None and ctx.actor is not None
+    if (ctx.chat.kind != "private" and ctx.caps.needs_start(ctx.chat)
+            and not queries.has_private_chat(ctx.session, ctx.actor.id, ctx.chat.platform)):
+        raise Refused("refused.start_private_first", command="/export")  # else the file could not reach them
     words = args.split()
     hide = any(w in ("匿名", "hide", "--hide-reporters") for w in words)
     period = _period(ctx, " ".join(w for w in words if w not in ("匿名", "hide", "--hide-reporters")), "month")

@@ -119,6 +119,12 @@ def reach_platform(session: Session, person_id: int) -> str | None:
     return session.scalars(stmt).first()
 
 
+def has_private_chat(session: Session, person_id: int, platform: str) -> bool:
+    """Whether the person has written to the bot privately on ``platform``."""
+    return session.scalar(select(func.count(Identity.id)).where(
+        Identity.person_id == person_id, Identity.platform == platform, Identity.private_chat_id.is_not(None))) > 0
+
+
 def link_of(session: Session, chat_id: int, concern_id: int, kind: str,
             deliberation_id: int | None = None) -> MessageLink | None:
     """A concern's message of one kind (topic, poll) in a chat, the latest first."""

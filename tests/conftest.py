@@ -6,6 +6,7 @@ on a developer machine but FAIL when ``CI=true``, so CI can never pass without t
 from __future__ import annotations
 
 import os
+import shutil
 import uuid
 from contextlib import contextmanager
 from dataclasses import replace
@@ -16,10 +17,14 @@ import pytest
 from sqlalchemy import text
 from sqlalchemy.exc import OperationalError
 
+from alembic import command
+
 from bot.bootstrap import bootstrap
 from bot.config import load
 from handlers.clock import SimulatedClock
+from storage import migrate
 from storage.db import make_engine
+from storage.models import Base
 
 from .harness import Harness
 
@@ -95,9 +100,33 @@ def six_step_config():
     return load(EXAMPLE_CONFIG)
 
 
+@pytest.fixture(scope="session")
+def migrated_sqlite_file(tmp_path_factory) -> Path:
+    """A SQLite file the migrations ran on once; tests that need a ready schema copy it."""
+    path = tmp_path_factory.mktemp("template") / "migrated.db"
+    engine = make_engine(f"sqlite:///{path}")
+    migrate.upgrade(engine)
+    engine.dispose()  # the last connection checkpoints the WAL into the file
+    return path
+
+
 @pytest.fixture
-def app(engine, config):
-    application = bootstrap(config, clock=SimulatedClock(START), engine=engine)
+def ready_engine(request, engine, migrated_sqlite_file):
+    """``engine`` with the schema at head, made fast: SQLite copies the migrated template,
+    PostgreSQL creates the tables from the models and stamps the head revision.
+    (``test_migrations`` proves the migrations and the models build the same schema.)"""
+    if engine.dialect.name == "sqlite":
+        engine.dispose()
+        shutil.copyfile(migrated_sqlite_file, engine.url.database)
+    else:
+        Base.metadata.create_all(engine)
+        command.stamp(migrate.alembic_config(engine), "head")
+    return engine
+
+
+@pytest.fixture
+def app(ready_engine, config):
+    application = bootstrap(config, clock=SimulatedClock(START), engine=ready_engine)
     yield application
 
 

@@ -27,7 +27,8 @@ from ..pump import OutboxPump
 from .transport import TelegramTransport
 
 log = logging.getLogger(__name__)
-CAPABILITIES = Capabilities(native_polls=frozenset({"telegram"}), edits=frozenset({"telegram"}))
+CAPABILITIES = Capabilities(native_polls=frozenset({"telegram"}), edits=frozenset({"telegram"}),
+                            start_first=frozenset({"telegram"}))
 UPDATES = ["message", "edited_message", "callback_query", "poll_answer", "my_chat_member"]
 
 

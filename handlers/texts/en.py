@@ -213,6 +213,7 @@ TEXTS = {
     "rate.response": "Response rate",
     "rate.resolution": "Resolution rate",
     "rate.satisfaction": "Satisfaction rate",
+    "refused.start_private_first": "The ledger holds personal data and is only sent privately. Send me /start in a private chat first, then {command}.",
     "refused.bad_period": "I cannot read the period \"{period}\". Try: week, last-week, month, last-month, quarter, year, 2026-03, 2026-03-01~2026-03-15.",
     "members.head": "👥 Members' record {period}",
     "members.row": "{name}: claimed {claimed} | voted in {voted} | comments {comments} | progress {progress} | resolved {resolved} | {satisfaction}",

@@ -220,6 +220,7 @@ TEXTS = {
     "rate.response": "响应率",
     "rate.resolution": "解决率",
     "rate.satisfaction": "满意率",
+    "refused.start_private_first": "台账含个人信息，只能私信发送。请先私聊我发一句 /start，再发送 {command}。",
     "refused.bad_period": "看不懂时间段「{period}」。可以写：本周、上周、本月、上月、本季度、本年、2026-03、2026-03-01~2026-03-15。",
     "members.head": "👥 履职清单 {period}",
     "members.row": "{name}：接单 {claimed}｜参与投票 {voted}｜评论 {comments}｜进展 {progress}｜办结 {resolved}｜{satisfaction}",

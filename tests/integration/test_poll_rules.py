@@ -21,11 +21,11 @@ COUNTS = re.compile(r"(同意|反对|再议) \d")  # a tally such as "同意 2"
 
 
 @pytest.fixture
-def make(engine, config):
+def make(ready_engine, config):
     """A harness over an app whose settings differ from the example config by ``changes``."""
     def build(**changes) -> Harness:
         changed = replace(config, settings=replace(config.settings, **changes))
-        return Harness(bootstrap(changed, clock=SimulatedClock(START), engine=engine))
+        return Harness(bootstrap(changed, clock=SimulatedClock(START), engine=ready_engine))
     return build
 
 

@@ -21,11 +21,11 @@ NOT_RESIDENT = "⚠️ 只有 幸福里网格 的居民可以参加这次居民�
 
 
 @pytest.fixture
-def make(engine, six_step_config):
+def make(ready_engine, six_step_config):
     """A harness over the example config (six steps on), with ``changes`` to its settings."""
     def build(**changes) -> Harness:
         config = replace(six_step_config, settings=replace(six_step_config.settings, **changes))
-        return Harness(bootstrap(config, clock=SimulatedClock(START), engine=engine))
+        return Harness(bootstrap(config, clock=SimulatedClock(START), engine=ready_engine))
     return build
 
 

@@ -55,3 +55,18 @@ async def test_export_sends_the_ledger_privately_and_chart_a_photo_to_the_commit
     assert (biggest["width"], biggest["height"]) == (800, 600)
     assert uploaded(sb, biggest["file_id"]).data.startswith(b"\x89PNG")
     assert sb.errors == []
+
+
+async def test_a_coordinator_who_never_wrote_privately_is_told_to_start_first(tgbot):
+    """Telegram lets the bot write privately only to people who wrote to it: the ledger is
+    refused with what to do, rather than announced and then lost."""
+    sb = tgbot.sb
+    await tgbot.say(COORDINATORS, "ma", "/export")
+    answers = [m["text"] for m in sb.sent(COORDINATORS)]
+    assert any("请先私聊我发一句 /start，再发送 /export" in text for text in answers), answers
+    assert not any("台账已私信发给您" in text for text in answers)
+    assert not [m for m in sb.sent() if "document" in m]
+
+    await tgbot.say(tgbot.uid("ma"), "ma", "/start")
+    await tgbot.say(COORDINATORS, "ma", "/export")
+    assert [m for m in sb.sent(tgbot.uid("ma")) if "document" in m]
