@@ -170,7 +170,7 @@ def _export_xlsx(args: argparse.Namespace, config, engine) -> int:
     if "concerns" not in inspect(engine).get_table_names() or not migrate.is_current(engine):
         raise ConfigError("the database is empty or not up to date: run `shangliang migrate` first")
     with session_factory(engine)() as session:  # read only: export never writes
-        content = ledger_book.build(session, settings, period, now, hide_reporters=args.hide_reporters)
+        content = ledger_book.build(session, settings, period, now, hide_reporters=args.hide_reporters).content
     output = Path(args.output or f"ledger-{period.label}.xlsx")
     output.write_bytes(content)
     print(f"wrote {output} ({len(content) // 1024 + 1} KB)", file=sys.stderr)

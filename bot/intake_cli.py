@@ -22,7 +22,7 @@ from handlers.directory import ChatEntry, Directory, GridEntry
 from handlers.messages import Incoming
 from handlers.nlp.pipeline import Intake
 from handlers.privacy import mask
-from storage.models import Concern, SourceMessage
+from storage.models import SourceMessage
 
 from .bootstrap import bootstrap
 from .config import AppConfig

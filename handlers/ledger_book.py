@@ -8,6 +8,7 @@ are left out; residents' votes are counted, not named.
 from __future__ import annotations
 
 from collections import Counter
+from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import func, select
@@ -37,8 +38,16 @@ SUMMARY_COLUMNS = (("figure", "text"), ("count", "int"), ("rate", "percent"), ("
                    ("denominator", "int"), ("meaning", "text"))
 
 
+@dataclass(frozen=True)
+class Ledger:
+    content: bytes  # the .xlsx file
+    concerns: int   # rows on each sheet
+    polls: int
+    answers: int
+
+
 def build(session: Session, settings: Settings, period: Period, now: datetime, *,
-          hide_reporters: bool = False) -> bytes:
+          hide_reporters: bool = False) -> Ledger:
     lang = settings.language
     local = lambda at: at.astimezone(settings.zone) if at else None  # noqa: E731
 
@@ -99,9 +108,10 @@ def build(session: Session, settings: Settings, period: Period, now: datetime, *
         figure_rows.append({"figure": t(lang, f"rate.{key}"), "rate": ratio.value, "numerator": ratio.numerator,
                             "denominator": ratio.denominator, "meaning": word(lang, "figure", f"{key}_meaning")})
     period_note = t(lang, "export.period", period=period.label, made=now.astimezone(settings.zone).strftime("%Y-%m-%d %H:%M"))
-    return workbook(made=now.astimezone(settings.zone), sheets=[
+    content = workbook(made=now.astimezone(settings.zone), sheets=[
         Sheet(word(lang, "sheet", "concerns"), columns(CONCERN_COLUMNS), concern_rows, note=period_note),
         Sheet(word(lang, "sheet", "polls"), columns(POLL_COLUMNS), poll_rows, note=period_note),
         Sheet(word(lang, "sheet", "surveys"), columns(SURVEY_COLUMNS), survey_rows, note=period_note),
         Sheet(word(lang, "sheet", "summary"), columns(SUMMARY_COLUMNS), figure_rows, note=period_note),
     ])
+    return Ledger(content, len(concern_rows), len(poll_rows), len(survey_rows))

@@ -14,20 +14,14 @@ from . import charts, ledger_book
 from .common import require_role
 from .context import Context
 from .lifecycle import Refused, Role
-from .periods import BadPeriod, Period, parse
+from .periods import Period
+from .stats import period_of
 from .texts import LANGUAGES, t
 
 STATE_GROUPS = {"reported": "open", "claimed": "open", "decided": "open", "in_progress": "open", "reopened": "open",
                 "deliberating": "deliberating", "notice": "deliberating", "resolved": "resolved", "closed": "resolved",
                 "converted": "closed_other", "rejected": "closed_other", "withdrawn": "closed_other"}
 CHART_WEEKS = 12
-
-
-def _period(ctx: Context, args: str, default: str) -> Period:
-    try:
-        return parse(args, ctx.now, ctx.settings.zone, default=default)
-    except BadPeriod:
-        raise Refused("refused.bad_period", period=args.strip()) from None
 
 
 def export(ctx: Context, args: str) -> None:
@@ -39,18 +33,14 @@ def export(ctx: Context, args: str) -> None:
         raise Refused("refused.start_private_first", command="/export")  # else the file could not reach them
     words = args.split()
     hide = any(w in ("匿名", "hide", "--hide-reporters") for w in words)
-    period = _period(ctx, " ".join(w for w in words if w not in ("匿名", "hide", "--hide-reporters")), "month")
-    content = ledger_book.build(ctx.session, ctx.settings, period, ctx.now, hide_reporters=hide)
+    period = period_of(ctx, " ".join(w for w in words if w not in ("匿名", "hide", "--hide-reporters")))
+    ledger = ledger_book.build(ctx.session, ctx.settings, period, ctx.now, hide_reporters=hide)
     name = f"{t(ctx.lang, 'export.filename')}-{period.label}.xlsx"
-    file_id = files.save(ctx.session, name=name, media_type=files.XLSX, content=content, now=ctx.now)
-    counts = figures.counts(ctx.session, Window(period.start, period.end))
-    answers = figures.satisfaction(ctx.session, Window(period.start, period.end)).denominator
-    polls = figures.polls_opened(ctx.session, Window(period.start, period.end))
-    caption = t(ctx.lang, "export.caption", period=period.label, concerns=counts["collected"], polls=polls,
-                answers=answers)
-    private = ctx.chat is not None and ctx.chat.kind != "private"
+    file_id = files.save(ctx.session, name=name, media_type=files.XLSX, content=ledger.content, now=ctx.now)
+    caption = t(ctx.lang, "export.caption", period=period.label, concerns=ledger.concerns, polls=ledger.polls,
+                answers=ledger.answers)
     ctx.reply_text(caption, private=True, kind="reply:export", payload={"file": file_id})
-    if private and not ctx.quiet:
+    if ctx.chat.kind != "private" and not ctx.quiet:
         ctx.reply("export.sent_privately")
 
 
@@ -58,7 +48,7 @@ def chart(ctx: Context, args: str) -> None:
     """/chart [period] — members and coordinators; the last 12 weeks by default."""
     require_role(ctx, Role.MEMBER, "chart")
     if args.strip():
-        period = _period(ctx, args, "quarter")
+        period = period_of(ctx, args)
     else:
         today = ctx.now.astimezone(ctx.settings.zone).date()
         monday = today - timedelta(days=today.weekday())

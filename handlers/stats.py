@@ -71,17 +71,21 @@ def render_summary(lang: str, s: Summary, *, head: str = "stats.head", definitio
 def _period_and_grid(ctx: Context, args: str) -> tuple[Period, int | None, str]:
     """``[period] [grid]`` in either order; a grid is named by its key or name."""
     grid, rest = None, []
-    for word in args.split():
-        found = queries.grid_by_key_or_name(ctx.session, word)
+    for token in args.split():
+        found = queries.grid_by_key_or_name(ctx.session, token)
         if found is not None and grid is None:
             grid = found
         else:
-            rest.append(word)
+            rest.append(token)
+    return period_of(ctx, " ".join(rest)), (grid.id if grid else None), (grid.name if grid else "")
+
+
+def period_of(ctx: Context, text: str, default: str = "month") -> Period:
+    """The period someone typed (this month if nothing), or a refusal with examples."""
     try:
-        period = parse(" ".join(rest), ctx.now, ctx.settings.zone)
+        return parse(text, ctx.now, ctx.settings.zone, default=default)
     except BadPeriod:
-        raise Refused("refused.bad_period", period=" ".join(rest)) from None
-    return period, (grid.id if grid else None), (grid.name if grid else "")
+        raise Refused("refused.bad_period", period=text.strip()) from None
 
 
 def stats(ctx: Context, args: str) -> None:

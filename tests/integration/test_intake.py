@@ -8,9 +8,7 @@ from __future__ import annotations
 
 import json
 from datetime import timedelta
-from pathlib import Path
 
-import pytest
 from sqlalchemy import func, select
 
 from bot.bootstrap import bootstrap

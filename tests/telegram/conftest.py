@@ -8,7 +8,6 @@ from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-import pytest
 import pytest_asyncio
 from telegram import Update
 from telegram.ext import TypeHandler

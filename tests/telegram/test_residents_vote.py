@@ -9,7 +9,7 @@ from sqlalchemy import select
 
 from storage.models import Comment, Concern, Deliberation, Outcome, Vote
 
-from .conftest import COMMITTEE, COORDINATORS, GRID, STRANGER, Bot, config_text, running_bot
+from .conftest import COMMITTEE, COORDINATORS, GRID, Bot, config_text, running_bot
 
 pytestmark = pytest.mark.asyncio
 
