@@ -79,11 +79,6 @@ def counts(session: Session, window: Window) -> dict[str, int]:
     }
 
 
-def polls_opened(session: Session, window: Window) -> int:
-    return _count(session, select(func.count(Deliberation.id)).join(Concern, Concern.id == Deliberation.concern_id)
-                  .where(_in(Deliberation.opened_at, window)), window)
-
-
 def converted_by_kind(session: Session, window: Window) -> dict[str, int]:
     stmt = _grid(select(Proposal.kind, func.count(Proposal.id)).join(Concern, Concern.id == Proposal.concern_id)
                  .where(_in(Proposal.at, window)), window).group_by(Proposal.kind)

@@ -158,3 +158,13 @@ def test_summary_uses_the_same_figures(month):
         period = parse("2026-03", month.now, month.app.config.settings.zone)
         summary = stats.summary(s, period, month.now)
     assert (summary.response, summary.resolution, summary.satisfaction) == (Ratio(3, 4), Ratio(1, 3), Ratio(2, 3))
+
+
+def test_a_members_reply_is_a_first_answer_but_a_residents_is_not(h):
+    ok(h, "grid-1", "wang", "#报事 3栋门口路灯坏了")
+    ok(h, "grid-1", "li", "#报事 小区东门垃圾桶满了没人清")
+    ok(h, "grid-1", "chen", "/comment 2 我也看到了")  # a neighbour's word answers nothing
+    ok(h, "committee", "zhou", "/comment 1 明天找电工看看")
+    h.advance(timedelta(hours=25))  # both response deadlines have passed; nobody claimed
+    with h.app.sessions() as s:
+        assert figures.response(s, march(h), h.now) == Ratio(1, 2)

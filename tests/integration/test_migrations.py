@@ -1,7 +1,7 @@
 """The shipped Alembic migrations against the models, on SQLite and PostgreSQL."""
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
@@ -129,3 +129,31 @@ def test_0002_fills_new_columns_of_existing_rows(engine):
         payload = connection.execute(text("SELECT payload FROM outbox")).scalar_one()
     assert payload in ({}, "{}")
     assert diff(engine) == []
+
+
+def test_0005_keeps_the_first_answer_of_older_concerns_and_start_up_fills_their_deadlines(engine, config):
+    """A concern stored before 0005: its claim becomes its first answer, and the next start
+    gives it the deadlines of its size, so the figures count it like any other."""
+    from bot.bootstrap import bootstrap
+    from handlers.clock import SimulatedClock
+    from storage.models import Concern
+
+    migrate.upgrade(engine, "0004")
+    created = datetime(2026, 3, 2, 1, 0, tzinfo=timezone.utc)
+    claimed = datetime(2026, 3, 2, 3, 0, tzinfo=timezone.utc)
+    bind = (lambda at: at.replace(tzinfo=None)) if engine.dialect.name == "sqlite" else (lambda at: at)
+    with engine.begin() as connection:
+        connection.execute(text("INSERT INTO grids (key, name) VALUES ('grid-1', '幸福里网格')"))
+        connection.execute(text("INSERT INTO people (handle, display_name, language, created_at) "
+                                "VALUES ('wang', '王阿姨', 'zh', :at)"), {"at": bind(created)})
+        connection.execute(text(
+            "INSERT INTO concerns (text, category, size, size_confirmed, state, location, grid_id, reporter_id, "
+            "anonymous, reopen_count, created_at, updated_at, first_response_at, claimed_at, version) VALUES "
+            "('路灯坏了', '公共设施', 'small', false, 'claimed', '', 1, 1, false, 0, :created, :claimed, "
+            ":claimed, :claimed, 1)"), {"created": bind(created), "claimed": bind(claimed)})
+    app = bootstrap(config, clock=SimulatedClock(created), engine=engine)
+    with app.sessions() as s:
+        concern = s.get(Concern, 1)
+        assert concern.responded_at == claimed
+        assert concern.respond_by == created + timedelta(hours=24)
+        assert concern.resolve_by == created + timedelta(days=7)
