@@ -93,6 +93,7 @@ def vote(ctx: Context, args: str) -> None:
         Vote.deliberation_id == poll.id, Vote.person_id == ctx.actor.id)).rowcount > 0
     for option in chosen:
         ctx.session.add(Vote(deliberation_id=poll.id, person_id=ctx.actor.id, option_id=option.id,
+                             slot=option.position if poll.multiple else 0,  # one row per member, if single
                              platform=ctx.incoming.platform if ctx.incoming else "text", at=ctx.now))
     ctx.audit(concern, "vote", options=[o.position for o in chosen], changed=changed)
     choice = "、".join(o.text for o in chosen)

@@ -3,7 +3,10 @@
 Each message is handled in two transactions: first who and where (the sender and a private
 chat are remembered), then the command itself together with every outbox message it
 writes. A refusal or a failure rolls the command back whole and answers in its own
-transaction, so nothing is ever half-written.
+transaction, so nothing is ever half-written. Commands of one person (and reports in one
+grid) are serialised by the database (``storage.locks``), and an update stored in the
+inbox is marked handled in the command's transaction, so a redelivered update after a
+crash is not handled twice.
 """
 from __future__ import annotations
 
@@ -12,11 +15,11 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from sqlalchemy import select
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import DBAPIError, IntegrityError
 from sqlalchemy.orm.exc import StaleDataError
 from sqlalchemy.orm import Session, sessionmaker
 
-from storage import outbox, queries
+from storage import inbox, locks, outbox, queries
 from storage.models import Chat, Identity, Person
 
 from . import cards, committee, deliberation, followup, following, intake, reports, stats, poll_rules, surveys, views
@@ -46,6 +49,19 @@ COMMANDS: dict[str, Handler] = {
     "follow": following.follow, "unfollow": following.unfollow,
     "stats": stats.stats, "members": stats.members, "export": reports.export, "chart": reports.chart,
 }
+
+
+ATTEMPTS = 4  # a command that met a concurrent one is run again with fresh reads this often
+RETRYABLE = (StaleDataError, DBAPIError)
+_RETRY_STATES = {"40001", "40P01"}  # PostgreSQL: serialization failure, deadlock
+
+
+def _retryable(error: Exception) -> bool:
+    """A conflict with a concurrent command (not a bug): the same command may succeed now."""
+    if isinstance(error, (StaleDataError, IntegrityError)):
+        return True
+    sqlstate = getattr(getattr(error, "orig", None), "sqlstate", None)
+    return sqlstate in _RETRY_STATES or "database is locked" in str(getattr(error, "orig", ""))
 
 
 @dataclass(frozen=True)
@@ -84,36 +100,60 @@ class Dispatcher:
         return self._run(message, command, where)
 
     def _run(self, message: Incoming, command: Command | None, where: Where) -> Result:
+        """Run the command in one serialised transaction, retried when it met another one.
+
+        The person's lock (and, in intake, the grid's) orders commands that must not
+        interleave; a conflict that still happens (two members on one concern, a unique
+        row written at the same moment) is retried a few times with fresh reads, and only
+        then answered "someone was handling it at the same moment".
+        """
         now = self.clock.now()
         name = command.name if command else None
-        with self.sessions() as session:
-            ctx = self._context(session, message, where, now)
-            try:
-                if command is not None:
-                    COMMANDS[command.name](ctx, command.args)
-                else:
-                    name = self._reply_to_concern(ctx, message)
-                    if name is None:
-                        return Result("ignored")
-                cards.refresh(ctx)
-                session.commit()
-                return Result("done", name, ctx.replies[0] if ctx.replies else None)
-            except Refused as refusal:
-                session.rollback()
-                text = render(ctx.lang, refusal.key, **refusal.params)
-                private = refusal.private
-                log.info("refused %s from %s: %s", name, where.person_id, refusal.key)
-            except StaleDataError:  # someone changed the same concern at the same moment
-                session.rollback()
-                text, private = render(ctx.lang, "refused.conflict"), False
-                log.info("conflict on %s from %s", name, where.person_id)
-            except Exception:
-                session.rollback()
-                log.exception("handling %r failed", name)
-                text = render(ctx.lang, "error.apology")
-                if message.via == "text":
-                    self._answer(where, message, text, now, "error")
-                return Result("error", name, text)
+        for attempt in range(1, ATTEMPTS + 1):
+            with self.sessions() as session:
+                locks.begin(session, (locks.PERSON, where.person_id))
+                if message.update_id is not None and not inbox.take(session, message.platform,
+                                                                    message.update_id, now):
+                    log.info("update %s:%s was handled before; skipped", message.platform, message.update_id)
+                    return Result("duplicate", name)
+                ctx = self._context(session, message, where, now)
+                try:
+                    if command is not None:
+                        COMMANDS[command.name](ctx, command.args)
+                    else:
+                        name = self._reply_to_concern(ctx, message)
+                        if name is None:
+                            session.commit()  # the update is handled: nothing for the bot
+                            return Result("ignored")
+                    cards.refresh(ctx)
+                    session.commit()
+                    return Result("done", name, ctx.replies[0] if ctx.replies else None)
+                except Refused as refusal:
+                    session.rollback()
+                    text = render(ctx.lang, refusal.key, **refusal.params)
+                    private = refusal.private
+                    log.info("refused %s from %s: %s", name, where.person_id, refusal.key)
+                except RETRYABLE as conflict:
+                    session.rollback()
+                    if attempt < ATTEMPTS and _retryable(conflict):
+                        log.info("conflict on %s from %s (try %d): retrying", name, where.person_id, attempt)
+                        continue
+                    if not _retryable(conflict):
+                        log.exception("handling %r failed", name)
+                        text = render(ctx.lang, "error.apology")
+                        if message.via == "text":
+                            self._answer(where, message, text, now, "error")
+                        return Result("error", name, text)
+                    text, private = render(ctx.lang, "refused.conflict"), False
+                    log.info("conflict on %s from %s: gave up after %d tries", name, where.person_id, attempt)
+                except Exception:
+                    session.rollback()
+                    log.exception("handling %r failed", name)
+                    text = render(ctx.lang, "error.apology")
+                    if message.via == "text":
+                        self._answer(where, message, text, now, "error")
+                    return Result("error", name, text)
+            break
         if message.via == "text":  # a button's or poll's refusal is shown by the platform
             self._answer(where, message, text, now, "refused", private=private)
         return Result("refused", name, text)
@@ -149,6 +189,9 @@ class Dispatcher:
         """
         try:
             with self.sessions() as session:
+                if message.update_id is not None and not inbox.take(session, message.platform,
+                                                                    message.update_id, now):
+                    return  # answered before a restart: not twice
                 if private and not where.private:
                     outbox.enqueue(session, kind=f"reply:{status}", text=text, now=now, platform=message.platform,
                                    person_id=where.person_id)

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from sqlalchemy import delete, select
 
+from storage import locks
 from storage.models import Concern, ConcernKey
 
 from .lifecycle import OPEN
@@ -40,9 +41,14 @@ def reindex(session, concern: Concern, analysis: Analysis) -> None:
 
 
 def find(session, grid_id: int, analysis: Analysis) -> Concern | None:
-    """The open concern this report repeats, or None."""
+    """The open concern this report repeats, or None.
+
+    Holds the grid's lock until the caller's transaction ends, so that two identical
+    reports arriving at once become one concern and one support, never two concerns.
+    """
     if not analysis.concepts:
         return None  # no known problem named: never guess
+    locks.hold(session, (locks.GRID, grid_id))
     lookup = sorted({CONCEPT + c for c in analysis.concepts})
     candidates = list(session.scalars(
         select(ConcernKey.concern_id).join(Concern, Concern.id == ConcernKey.concern_id)

@@ -33,6 +33,9 @@ class Incoming:
     edited: bool = False
     #: a picture, voice or file came with the message (``text`` is its caption, maybe empty)
     media: bool = False
+    #: the platform's id of the update that carried it, when the adapter stored that update
+    #: in the inbox: the command marks it handled in its own transaction (exactly once)
+    update_id: str | None = None
 
 
 @dataclass(frozen=True)
@@ -40,7 +43,8 @@ class Result:
     """What became of an incoming message.
 
     ``status``: done, ignored (nothing for the bot), unbound (a group the bot is not bound
-    to), refused (rules said no; ``reply`` says why) or error (logged; an apology queued).
+    to), refused (rules said no; ``reply`` says why), error (logged; an apology queued) or
+    duplicate (the update was handled before: a redelivery after a restart).
     """
 
     status: str

@@ -8,12 +8,14 @@ task) and the APScheduler ticker that runs timed work. No state lives in ``bot_d
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import logging
 
 from telegram import Update
+from telegram.error import TelegramError
 from telegram.constants import ChatMemberStatus
 from telegram.ext import (Application, ApplicationBuilder, BaseRateLimiter, CallbackQueryHandler,
-                          ChatMemberHandler, ContextTypes, MessageHandler, PollAnswerHandler, filters)
+                          ChatMemberHandler, ContextTypes, MessageHandler, PollAnswerHandler, TypeHandler, filters)
 
 from handlers.capabilities import Capabilities
 from handlers.messages import Incoming
@@ -21,10 +23,12 @@ from handlers.texts import t
 from storage import queries
 
 from ..bootstrap import App
+from ..inbox import Inbox
 from ..ticker import Ticker
 from . import menu, translate
 from ..pump import OutboxPump
 from .transport import TelegramTransport
+from .updates import DurableUpdateQueue
 
 log = logging.getLogger(__name__)
 CAPABILITIES = Capabilities(native_polls=frozenset({"telegram"}), edits=frozenset({"telegram"}),
@@ -39,8 +43,10 @@ class TelegramRuntime:
         self.app = app
         self.deliver = deliver  # False: separate `shangliang deliver` workers drain the outbox
         self.tick_seconds = tick_seconds
+        self.inbox = Inbox(app.sessions, app.clock)
+        self.updates = DurableUpdateQueue(self.inbox)  # stored before getUpdates confirms them
         builder = (ApplicationBuilder().token(token).base_url(f"{base_url}/bot").base_file_url(f"{base_url}/file/bot")
-                   .post_init(self._post_init).post_shutdown(self._post_shutdown))
+                   .update_queue(self.updates).post_init(self._post_init).post_shutdown(self._post_shutdown))
         if rate_limiter is not None:
             builder = builder.rate_limiter(rate_limiter)
         self.application: Application = builder.build()
@@ -52,6 +58,7 @@ class TelegramRuntime:
         self.application.add_handler(CallbackQueryHandler(self.on_callback))
         self.application.add_handler(PollAnswerHandler(self.on_poll_answer))
         self.application.add_handler(ChatMemberHandler(self.on_my_chat_member, ChatMemberHandler.MY_CHAT_MEMBER))
+        self.application.add_handler(TypeHandler(Update, self.on_processed), group=1)  # after every update
         self.application.add_error_handler(self.on_error)
         self.pump: OutboxPump | None = None
         self._pump_task: asyncio.Task | None = None
@@ -83,6 +90,7 @@ class TelegramRuntime:
 
     async def _post_init(self, application: Application) -> None:
         bot = application.bot
+        await self.updates.restore(bot)  # what a crash left stored and unhandled goes first
         await bot.set_my_commands(menu.commands("zh"))
         await bot.set_my_commands(menu.commands("en"), language_code="en")
         after_tick = None
@@ -111,13 +119,13 @@ class TelegramRuntime:
             await asyncio.to_thread(self._mark, str(message.chat.id), forum=True)
         incoming = translate.from_message(message, context.bot.username)
         if incoming is not None:
-            await self._handle(incoming)
+            await self._handle(incoming, update)
 
     async def on_edit(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         """An edited report is re-read until a member claims it."""
         incoming = translate.from_message(update.edited_message, context.bot.username, edited=True)
         if incoming is not None:
-            await self._handle(incoming)
+            await self._handle(incoming, update)
 
     async def on_callback(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         """A pressed button acts as its command; the answer is a toast (an alert if refused)."""
@@ -126,9 +134,12 @@ class TelegramRuntime:
         if incoming is None:
             await query.answer()
             return
-        result = await self._handle(incoming)
+        result = await self._handle(incoming, update)
         text = (result.reply or "")[:200] or None
-        await query.answer(text=text, show_alert=result.status in ("refused", "error"))
+        try:
+            await query.answer(text=text, show_alert=result.status in ("refused", "error"))
+        except TelegramError as error:  # e.g. a press handled again after a restart: too old to answer
+            log.info("could not answer a button press: %s", error)
 
     async def on_poll_answer(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         """A committee member's vote in a native poll lands in the same tables as /vote."""
@@ -143,7 +154,7 @@ class TelegramRuntime:
         result = await self._handle(Incoming(
             platform=translate.PLATFORM, chat_id=chat_id, sender_id=str(user.id), sender_name=user.full_name,
             text=translate.vote_command(number, list(answer.option_ids)), at=self.app.clock.now(),
-            language=user.language_code, via="poll"))
+            language=user.language_code, via="poll"), update)
         if result.status != "done":
             log.info("poll vote by %s on #%s: %s %s", user.id, number, result.status, result.reply)
 
@@ -163,7 +174,12 @@ class TelegramRuntime:
             except Exception:
                 log.warning("could not send the apology", exc_info=True)
 
-    async def _handle(self, incoming: Incoming):
+    async def on_processed(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        """Every update ends here: marked handled if no command did (chatter, chat changes)."""
+        await self.inbox.settle(translate.PLATFORM, str(update.update_id))
+
+    async def _handle(self, incoming: Incoming, update: Update):
+        incoming = dataclasses.replace(incoming, update_id=str(update.update_id))
         result = await asyncio.to_thread(self.app.dispatcher.handle, incoming)
         if self.pump is not None:
             self.pump.wake.set()

@@ -3,12 +3,13 @@ from .base import Base, UTCDateTime
 from .concern import AuditEntry, CategoryCorrection, Concern, ConcernKey, MessageLink, SourceMessage, Support
 from .delivery import OutboxMessage, ScheduledJob, StoredFile
 from .deliberation import Comment, Deliberation, Option, Outcome, Vote
+from .inbox import InboundUpdate
 from .followup import Assignment, ProgressNote, Proposal, Survey, SurveyResponse
 from .org import Chat, Grid, Identity, Person, PersonRole
 
 __all__ = [
     "Assignment", "AuditEntry", "Base", "CategoryCorrection", "Chat", "ConcernKey", "Comment", "Concern", "Deliberation", "Grid",
-    "Identity", "MessageLink", "Option", "OutboxMessage", "Outcome", "Person", "PersonRole",
+    "Identity", "InboundUpdate", "MessageLink", "Option", "OutboxMessage", "Outcome", "Person", "PersonRole",
     "ProgressNote", "Proposal", "ScheduledJob", "SourceMessage", "StoredFile", "Support", "Survey",
     "SurveyResponse", "UTCDateTime", "Vote",
 ]

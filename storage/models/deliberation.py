@@ -52,14 +52,20 @@ class Option(Base):
 
 
 class Vote(Base):
-    """One option chosen by a member; changing a vote replaces that member's rows."""
+    """One option chosen by a member; changing a vote replaces that member's rows.
+
+    ``slot`` is 0 on a single-choice poll and the option's position on a multiple-choice
+    one, so the database itself allows one row per member on a single-choice poll.
+    """
 
     __tablename__ = "votes"
-    __table_args__ = (UniqueConstraint("deliberation_id", "person_id", "option_id"),)
+    __table_args__ = (UniqueConstraint("deliberation_id", "person_id", "option_id"),
+                      UniqueConstraint("deliberation_id", "person_id", "slot", name="uq_votes_one_choice"))
     id: Mapped[int] = mapped_column(primary_key=True)
     deliberation_id: Mapped[int] = mapped_column(ForeignKey("deliberations.id", ondelete="CASCADE"))
     person_id: Mapped[int] = mapped_column(ForeignKey("people.id"))
     option_id: Mapped[int] = mapped_column(ForeignKey("deliberation_options.id", ondelete="CASCADE"))
+    slot: Mapped[int] = mapped_column(default=0)
     platform: Mapped[str] = mapped_column(String(32), default="text")
     at: Mapped[datetime]
 

@@ -13,6 +13,7 @@ import aiohttp
 import pytest
 import pytest_asyncio
 from sqlalchemy import func, select
+from sqlalchemy.exc import OperationalError
 
 from bot.bootstrap import bootstrap
 from bot.config import load
@@ -202,7 +203,7 @@ async def test_webhook_mode_registers_its_secret_and_acts_only_on_requests_that_
 
 # --- e: the error handler -----------------------------------------------------------------
 async def test_an_exception_in_a_callback_is_logged_apologised_for_and_the_bot_goes_on(tgbot, monkeypatch, caplog):
-    async def broken(incoming):
+    async def broken(incoming, update):
         raise RuntimeError("dispatcher exploded")
 
     monkeypatch.setattr(tgbot.runtime, "_handle", broken)
@@ -237,3 +238,33 @@ async def test_a_command_for_another_bot_is_ignored_and_one_for_this_bot_answere
     assert new[0]["reply_to_message"]["message_id"] == mine["message_id"]
     assert new[0]["text"].startswith("#1【公共设施·小事】幸福里网格｜待接单")
     assert [c for c in tgbot.sb.calls_to("sendMessage") if "没有「/" in c.params["text"]] == []
+
+
+async def test_webhook_answers_200_only_once_the_update_is_stored_and_handles_a_resend_once(webhook_bot, monkeypatch):
+    bot, sb = webhook_bot, webhook_bot.sb
+    update = {"update_id": 900002, "message": {
+        "message_id": 4343, "date": int(time.time()),
+        "chat": {"id": GRID, "type": "supergroup", "title": "幸福里居民群"},
+        "from": {"id": bot.uid("li"), "is_bot": False, "first_name": "李叔"},
+        "text": "#报事 5栋楼道的灯不亮"}}
+    body = json.dumps(update, ensure_ascii=False)
+    headers = {"Content-Type": "application/json", "X-Telegram-Bot-Api-Secret-Token": "s3cret"}
+    real_store = bot.runtime.inbox._store
+
+    def database_down(*args):
+        raise OperationalError("INSERT", {}, Exception("connection refused"))
+    monkeypatch.setattr(bot.runtime.inbox, "_store", database_down)
+    async with aiohttp.ClientSession() as http:
+        async with http.post(bot.webhook_url, data=body, headers=headers) as resp:
+            assert resp.status != 200  # Telegram keeps the update and sends it again later
+        await bot.settle()
+        assert concern_count(bot) == 0
+
+        monkeypatch.setattr(bot.runtime.inbox, "_store", real_store)
+        for _ in range(2):  # the resend, and Telegram sending it once more
+            async with http.post(bot.webhook_url, data=body, headers=headers) as resp:
+                assert resp.status == 200
+            await bot.settle()
+    await sb.wait_for(lambda: sb.sent(GRID))
+    assert concern_count(bot) == 1
+    assert [m["text"][:9] for m in sb.sent(GRID) if m["text"].startswith("📝")] == ["📝 已登记 #1【"]  # answered once

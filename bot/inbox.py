@@ -1,0 +1,56 @@
+"""The inbox as adapters use it: store an update before confirming it, list what a crash left.
+
+Adapters call these from the event loop (each call runs in a worker thread and opens its
+own short transaction); the command that handles an update marks it handled inside the
+command's transaction (``handlers.dispatch``), and ``settle`` marks the updates that no
+command took (a chat-member change, chatter the bot ignores).
+"""
+from __future__ import annotations
+
+import asyncio
+import logging
+
+from sqlalchemy.orm import Session, sessionmaker
+
+from handlers.clock import Clock
+from storage import inbox
+
+log = logging.getLogger(__name__)
+PRUNE_EVERY = 500  # stores between two clean-ups of old handled rows
+
+
+class Inbox:
+    def __init__(self, sessions: sessionmaker[Session], clock: Clock) -> None:
+        self.sessions, self.clock = sessions, clock
+        self._stored = 0
+
+    async def store(self, platform: str, external_id: str, payload: dict) -> bool:
+        """Keep the update durably; False if it was kept before (a redelivery)."""
+        return await asyncio.to_thread(self._store, platform, external_id, payload)
+
+    async def pending(self, platform: str) -> list[dict]:
+        """Payloads of stored updates not yet handled, oldest first."""
+        return await asyncio.to_thread(self._pending, platform)
+
+    async def settle(self, platform: str, external_id: str) -> None:
+        """Mark an update handled if no command did (idempotent)."""
+        await asyncio.to_thread(self._settle, platform, external_id)
+
+    def _store(self, platform: str, external_id: str, payload: dict) -> bool:
+        now = self.clock.now()
+        with self.sessions() as session:
+            new = inbox.store(session, platform, external_id, payload, now)
+            self._stored += 1
+            if self._stored % PRUNE_EVERY == 1:
+                inbox.prune(session, now)
+            session.commit()
+        return new
+
+    def _pending(self, platform: str) -> list[dict]:
+        with self.sessions() as session:
+            return [row.payload for row in inbox.pending(session, platform)]
+
+    def _settle(self, platform: str, external_id: str) -> None:
+        with self.sessions() as session:
+            inbox.take(session, platform, external_id, self.clock.now())
+            session.commit()

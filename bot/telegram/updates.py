@@ -1,0 +1,42 @@
+"""python-telegram-bot's update queue, made durable: nothing is confirmed before it is stored.
+
+PTB's Updater puts each fetched update into this queue and confirms the batch to Telegram
+with its next ``getUpdates`` (``offset``); its webhook handler answers 200 only after the
+put returns. Storing inside ``put`` therefore means Telegram forgets an update only once
+the database has it. A redelivered update (Telegram resends what was never confirmed) is
+dropped here; at start-up, what a crash left stored and unhandled is queued first.
+"""
+from __future__ import annotations
+
+import asyncio
+import logging
+
+from telegram import Bot, Update
+
+from ..inbox import Inbox
+
+log = logging.getLogger(__name__)
+PLATFORM = "telegram"
+
+
+class DurableUpdateQueue(asyncio.Queue):
+    def __init__(self, inbox: Inbox) -> None:
+        super().__init__()
+        self.inbox = inbox
+
+    async def put(self, item: object) -> None:
+        if isinstance(item, Update):
+            if not await self.inbox.store(PLATFORM, str(item.update_id), item.to_dict()):
+                log.info("update %s was stored before; not queued again", item.update_id)
+                return
+        await super().put(item)
+
+    async def restore(self, bot: Bot) -> int:
+        """Queue the updates stored but not handled before the last stop; return how many."""
+        payloads = await self.inbox.pending(PLATFORM)
+        for payload in payloads:
+            await super().put(Update.de_json(payload, bot))
+        if payloads:
+            log.warning("%d updates received before the last stop were not handled yet: handling them now",
+                        len(payloads))
+        return len(payloads)
