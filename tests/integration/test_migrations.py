@@ -157,3 +157,38 @@ def test_0005_keeps_the_first_answer_of_older_concerns_and_start_up_fills_their_
         assert concern.responded_at == claimed
         assert concern.respond_by == created + timedelta(hours=24)
         assert concern.resolve_by == created + timedelta(days=7)
+
+
+def test_0006_leaves_one_vote_per_member_on_single_choice_polls_and_every_choice_on_multiple(engine):
+    """Concurrent votes could leave a member two rows on a single-choice poll before 0006:
+    the newest stays; a multiple-choice poll keeps each chosen option."""
+    migrate.upgrade(engine, "0005")
+    at = datetime(2026, 3, 2, 1, 0, tzinfo=timezone.utc)
+    bind = {"at": at.replace(tzinfo=None) if engine.dialect.name == "sqlite" else at}
+    with engine.begin() as c:
+        c.execute(text("INSERT INTO grids (key, name) VALUES ('grid-1', '幸福里网格')"))
+        c.execute(text("INSERT INTO people (handle, display_name, language, created_at) "
+                       "VALUES ('liu', '刘委员', 'zh', :at)"), bind)
+        c.execute(text(
+            "INSERT INTO concerns (text, category, size, size_confirmed, state, location, grid_id, reporter_id, "
+            "anonymous, reopen_count, created_at, updated_at, version) VALUES "
+            "('路灯坏了', '公共设施', 'big', false, 'deliberating', '', 1, 1, false, 0, :at, :at, 1)"), bind)
+        for poll, multiple in ((1, False), (2, True)):
+            c.execute(text(
+                "INSERT INTO deliberations (concern_id, opened_by_id, question, multiple, quorum_share, "
+                "hide_results, kind, electorate, state, result, opened_at, closes_at) VALUES "
+                f"(1, 1, '换路灯?', {'true' if multiple else 'false'}, 0.5, false, 'committee', 4, 'open', '', "
+                ":at, :at)"), bind)
+            for position in (1, 2):
+                c.execute(text("INSERT INTO deliberation_options (deliberation_id, position, text) "
+                               f"VALUES ({poll}, {position}, 'o{position}')"))
+        options = {(p, pos): oid for oid, p, pos in c.execute(
+            text("SELECT id, deliberation_id, position FROM deliberation_options"))}
+        for poll, position in ((1, 1), (1, 2), (2, 1), (2, 2)):  # liu: two rows on each poll
+            c.execute(text("INSERT INTO votes (deliberation_id, person_id, option_id, platform, at) "
+                           f"VALUES ({poll}, 1, {options[(poll, position)]}, 'text', :at)"), bind)
+    migrate.upgrade(engine)
+    with engine.connect() as c:
+        rows = c.execute(text("SELECT deliberation_id, option_id, slot FROM votes ORDER BY id")).all()
+    assert rows == [(1, options[(1, 2)], 0), (2, options[(2, 1)], 1), (2, options[(2, 2)], 2)]
+    assert diff(engine) == []
