@@ -9,7 +9,7 @@ from sqlalchemy import func, select
 from storage import queries, schedule
 from storage.models import CategoryCorrection, Comment, Concern, MessageLink, SourceMessage, Support
 
-from . import buttons, folding, sla
+from . import buttons, folding, sla, surveys
 from .common import load, move, require
 from .context import Context, Word, concern_params
 from .lifecycle import Refused, Role
@@ -106,14 +106,25 @@ def add_support(ctx: Context, concern: Concern, *, key: str = "support.ack") -> 
 
 
 def withdraw(ctx: Context, args: str) -> None:
+    """撤回; for an anonymous concern asked in a group, every answer (a refusal too) goes
+    privately, and the group is told later in neutral words (``surveys.inform_later``)."""
     concern, _ = load(ctx, args, "/withdraw 12")
     assert ctx.actor is not None
-    if concern.reporter_id != ctx.actor.id and ctx.role < Role.COORDINATOR:
-        raise Refused("refused.not_reporter", number=concern.id)
-    move(ctx, concern, "withdraw")
+    hidden = surveys.answers_hidden(ctx, concern)
+    try:
+        if concern.reporter_id != ctx.actor.id and ctx.role < Role.COORDINATOR:
+            raise Refused("refused.not_reporter", number=concern.id)
+        move(ctx, concern, "withdraw")
+    except Refused as refusal:  # where the refusal goes must not tell the group who the reporter is
+        refusal.private = refusal.private or hidden
+        raise
     schedule.cancel(ctx.session, concern_id=concern.id, kinds=("survey_send", "poll_close", "poll_reminder"),
                     now=ctx.now)
-    ctx.reply("withdraw.inform", concern=concern, private=ctx.discreet(concern), number=concern.id)
+    ctx.reply("withdraw.inform", concern=concern, private=hidden, number=concern.id)
+    if concern.anonymous:
+        surveys.inform_later(ctx, concern, "withdraw.inform_neutral", number=concern.id)
+        ctx.to_committee("withdraw.inform_neutral", concern=concern, number=concern.id)
+        return
     ctx.inform(concern, "withdraw.inform", number=concern.id)
     ctx.to_committee("withdraw.inform", concern=concern, number=concern.id)
 

@@ -39,6 +39,7 @@ JOBS: dict[str, JobHandler] = {
     "review": notice.review_job,
     "sla_response": sla.response_job,
     "sla_resolution": sla.resolution_job,
+    "grid_notice": surveys.grid_notice_job,  # held notices of anonymous concerns, batched per grid
 }
 
 

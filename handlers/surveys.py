@@ -1,7 +1,13 @@
-"""由邻评事: satisfaction surveys after resolution; 不满意 reopens the concern (回头看)."""
+"""由邻评事: satisfaction surveys after resolution; 不满意 reopens the concern (回头看).
+
+Also the held grid notices of anonymous concerns: a withdrawal or a survey outcome the
+reporter caused is told to the grid group later, in neutral words and batched per grid,
+so the group cannot pair it with the reporter's own message (see ``inform_later``).
+"""
 from __future__ import annotations
 
 from collections import Counter
+from datetime import datetime, timedelta
 
 from storage import queries, schedule
 from storage.models import Concern, ScheduledJob, Survey, SurveyResponse
@@ -12,6 +18,11 @@ from .context import Context, Word, render
 from .followup import reopen_concern
 from .lifecycle import Refused
 from .privacy import summary
+
+#: A grid notice held for an anonymous concern is posted at the first full hour at least
+#: this long after the action, so it neither follows the reporter's message nor tells
+#: within the hour when it was sent.
+GRID_NOTICE_HOLD = timedelta(hours=1)
 
 RATING_WORDS = {
     "1": "satisfied", "满意": "satisfied", "satisfied": "satisfied",
@@ -31,8 +42,8 @@ def answer(ctx: Context, args: str) -> None:
     if survey is None:
         raise Refused("refused.no_survey", private=True, number=concern.id)
     invited = {p.id for p in invitees(ctx, concern)}
-    if ctx.actor.id not in invited:
-        raise Refused("refused.not_invited", number=concern.id)
+    if ctx.actor.id not in invited:  # in a group, a public refusal would tell who was invited
+        raise Refused("refused.not_invited", private=answers_hidden(ctx, concern), number=concern.id)
     comment = comment.strip()
     if rating == "dissatisfied" and not comment:
         raise Refused("refused.need_reason", private=True, number=concern.id)
@@ -47,13 +58,19 @@ def answer(ctx: Context, args: str) -> None:
     if rating == "dissatisfied":
         reopen_concern(ctx, concern, "survey_reopen", comment)
         params = dict(number=concern.id, reason=summary(comment))
-        ctx.inform(concern, "survey.reopened", **params)
+        if concern.anonymous:  # the reason would repeat the answer's words: the group is told without it
+            inform_later(ctx, concern, "survey.reopened", grid_key="survey.reopened_neutral", **params)
+        else:
+            ctx.inform(concern, "survey.reopened", **params)
         ctx.to_committee("survey.reopened", concern=concern, **params)
         ctx.to_coordinators("survey.reopened", concern=concern, **params)
     elif ctx.actor.id == concern.reporter_id and concern.state == "resolved":
         move(ctx, concern, "close", by="reporter")
         concern.closed_at = ctx.now
-        ctx.inform(concern, "survey.closed_by_reporter", number=concern.id, rating=Word("rating", rating))
+        if concern.anonymous:  # "the reporter answered …" would name whoever just answered
+            inform_later(ctx, concern, "survey.archived_neutral", number=concern.id)
+        else:
+            ctx.inform(concern, "survey.closed_by_reporter", number=concern.id, rating=Word("rating", rating))
 
 
 def invitees(ctx: Context, concern: Concern) -> list:
@@ -112,6 +129,74 @@ def close_job(ctx: Context, job: ScheduledJob) -> str:
     ctx.inform(concern, "survey.closed", number=concern.id, satisfied=counts["satisfied"],
                basically=counts["basically"], dissatisfied=counts["dissatisfied"])
     return "closed"
+
+
+def answers_hidden(ctx: Context, concern: Concern) -> bool:
+    """Whether every answer about ``concern`` here goes privately, whoever asks.
+
+    In a group, an anonymous concern's withdrawal or survey answer (or its refusal) is
+    answered privately for everyone alike: were only the reporter answered privately, the
+    group would learn who the reporter is from where the answers go.
+    """
+    return concern.anonymous and ctx.chat is not None and ctx.chat.kind != "private"
+
+
+def inform_later(ctx: Context, concern: Concern, key: str, *, grid_key: str | None = None,
+                 **params: object) -> None:
+    """全面反馈 for an anonymous concern, the group's part held back.
+
+    The reporter and every follower are told privately at once (the actor, already
+    answered, not twice); the grid group hears ``grid_key`` (neutral words, only the
+    number) at the next batch (``hold_for_grid``).
+    """
+    told = {ctx.actor.id} if ctx.actor is not None and ctx.replies else set()
+    for person in [concern.reporter, *queries.followers(ctx.session, concern.id)]:
+        if person.id not in told:
+            told.add(person.id)
+            ctx.to_person(person, key, concern=concern, **params)
+    hold_for_grid(ctx, concern, grid_key or key)
+
+
+def grid_notice_due(ctx: Context) -> datetime:
+    """The first full hour (local time) at least ``GRID_NOTICE_HOLD`` from now."""
+    earliest = (ctx.now + GRID_NOTICE_HOLD).astimezone(ctx.settings.zone)
+    hour = earliest.replace(minute=0, second=0, microsecond=0)
+    return hour if hour == earliest else hour + timedelta(hours=1)
+
+
+def hold_for_grid(ctx: Context, concern: Concern, key: str) -> None:
+    """Schedule the grid notice ``key`` (params: the number) for the next batch.
+
+    The concern's cards are refreshed with the batch too: a card edited in place at once
+    would tell the group as much as a notice.
+    """
+    schedule.schedule(ctx.session, kind="grid_notice", due_at=grid_notice_due(ctx), now=ctx.now,
+                      dedupe_key=f"grid_notice:{concern.id}:{key}:{concern.reopen_count}:{ctx.now.isoformat()}",
+                      concern_id=concern.id, payload={"grid": concern.grid_id, "key": key,
+                                                      "params": {"number": concern.id}})
+    ctx.touched.discard(concern.id)
+
+
+def grid_notice_job(ctx: Context, job: ScheduledJob) -> str:
+    """Post the held grid notices due now for this job's grid, several as one message."""
+    grid_id = job.payload["grid"]
+    batch = [job, *(other for other in schedule.pending_due(ctx.session, "grid_notice", ctx.now)
+                    if other.id != job.id and other.payload.get("grid") == grid_id)]
+    batch.sort(key=lambda j: (j.due_at, j.id))
+    lang = ctx.settings.language
+    for chat in queries.chats_of_kind(ctx.session, "grid", grid_id):
+        if len(batch) == 1:
+            concern = ctx.session.get(Concern, job.concern_id) if job.concern_id else None
+            ctx.to_chat(chat, job.payload["key"], concern=concern, **job.payload["params"])
+        else:
+            lines = "\n".join(render(lang, j.payload["key"], **j.payload["params"]) for j in batch)
+            ctx.to_chat(chat, "grid_notices.batch", lines=lines)
+    for other in batch:
+        if other.id != job.id:
+            schedule.finish(other, ctx.now, f"posted with job {job.id}")
+        if other.concern_id is not None:  # the cards held back with the notice
+            ctx.touched.add(other.concern_id)
+    return f"posted {len(batch)}"
 
 
 def _closes_hint(ctx: Context, lang: str, survey: Survey) -> str:

@@ -37,6 +37,16 @@ def next_due(session: Session, now: datetime) -> ScheduledJob | None:
     return session.scalars(stmt).first()
 
 
+def pending_due(session: Session, kind: str, now: datetime) -> list[ScheduledJob]:
+    """Every due pending job of ``kind``, oldest first, locked (skipping rows others hold):
+    a job that handles its kind in batches takes its siblings with it."""
+    stmt = (select(ScheduledJob).where(ScheduledJob.kind == kind, ScheduledJob.state == "pending",
+                                       ScheduledJob.due_at <= now).order_by(ScheduledJob.due_at, ScheduledJob.id))
+    if supports_row_locks(session):
+        stmt = stmt.with_for_update(**skip_locked(session))
+    return list(session.scalars(stmt))
+
+
 def earliest_pending_due(session: Session) -> datetime | None:
     stmt = select(ScheduledJob.due_at).where(ScheduledJob.state == "pending").order_by(ScheduledJob.due_at).limit(1)
     return session.scalars(stmt).first()

@@ -164,6 +164,11 @@ TEXTS = {
     "survey.reopened": "🔁 #{number} was reopened after a dissatisfied answer: {reason}",
     "survey.closed": "🗂 #{number}: the survey closed and the concern is archived ({satisfied} satisfied, {basically} mostly, {dissatisfied} dissatisfied).",
     "survey.closed_by_reporter": "🗂 #{number}: the reporter answered {rating}; archived.",
+    # anonymous concerns: what the grid group hears of the reporter's own action, later and unsigned
+    "withdraw.inform_neutral": "↩️ #{number} was withdrawn.",
+    "survey.archived_neutral": "🗂 #{number}: the satisfaction survey has ended; archived.",
+    "survey.reopened_neutral": "🔁 #{number} was reopened after its satisfaction survey and will be handled again.",
+    "grid_notices.batch": "📋 Recent updates:\n{lines}",
     "status.head": "#{number} [{category} · {size}] {grid} | {state}\n{summary}",
     "status.reporter": "Reporter: {reporter}",
     "status.supports": "Supporters: {count}",

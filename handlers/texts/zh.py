@@ -167,6 +167,11 @@ TEXTS = {
     "survey.reopened": "🔁 #{number} 有居民不满意，已重新打开：{reason}",
     "survey.closed": "🗂 #{number} 评价期结束，已归档（满意 {satisfied}、基本满意 {basically}、不满意 {dissatisfied}）。",
     "survey.closed_by_reporter": "🗂 #{number} 报事人评价「{rating}」，已归档。",
+    # anonymous concerns: what the grid group hears of the reporter's own action, later and unsigned
+    "withdraw.inform_neutral": "↩️ #{number} 已撤回。",
+    "survey.archived_neutral": "🗂 #{number} 满意度调查结束，已归档。",
+    "survey.reopened_neutral": "🔁 #{number} 满意度回访后已重新打开，将重新办理。",
+    "grid_notices.batch": "📋 近期事项动态：\n{lines}",
 
     # status and lists
     "status.head": "#{number}【{category}·{size}】{grid}｜{state}\n{summary}",
