@@ -8,7 +8,7 @@ from sqlalchemy import delete
 from storage import outbox, queries, schedule
 from storage.models import Concern, Deliberation, Option, Outcome, ScheduledJob, Vote
 
-from . import buttons, notice
+from . import buttons, notice, poll_limits
 from .common import load, move, need_text, require
 from .context import Context, Lazy, Word, render
 from .lifecycle import COMMITTEE_ROLES, Refused, Role
@@ -33,6 +33,10 @@ def deliberate(ctx: Context, args: str) -> None:
     multiple = any(w in rest for w in ("多选", "multiple"))
     rest = rest.replace("多选", " ").replace("multiple", " ").strip()
     question, options = _question_and_options(rest, ctx)
+    problem = poll_limits.check_options(options)  # before anything is written: Telegram would refuse the poll
+    if problem is not None:
+        raise Refused(problem.key, example=Lazy.of("poll_limits.example", number=concern.id), **problem.params)
+    options = poll_limits.clean_options(options)
     electorate = len(queries.people_with_roles(ctx.session, COMMITTEE_ROLES))
     poll = Deliberation(concern_id=concern.id, opened_by_id=ctx.actor.id, question=question, multiple=multiple,
                         quorum_share=ctx.settings.quorum_share, quorum_count=ctx.settings.quorum_count,
@@ -61,8 +65,9 @@ def deliberate(ctx: Context, args: str) -> None:
             continue
         # a native poll replaces the vote buttons; in a forum the card opens the concern's topic
         ctx.to_chat(chat, "deliberate.card", concern=concern, payload={"topic": topic}, **card)
-        outbox.enqueue(ctx.session, kind="poll.open", text=question, now=ctx.now, platform=chat.platform,
-                       chat_id=chat.id, concern_id=concern.id, payload={"poll": poll.id})
+        outbox.enqueue(ctx.session, kind="poll.open", text=poll_limits.native_question(concern.id, question),
+                       now=ctx.now, platform=chat.platform, chat_id=chat.id, concern_id=concern.id,
+                       payload={"poll": poll.id})  # the text is the question the poll is sent with
     if ctx.chat is None or ctx.chat.kind != "committee":
         ctx.reply("deliberate.card", concern=concern, **card)
     ctx.inform(concern, "deliberate.inform", number=concern.id, deadline=ctx.local(closes_at))
@@ -234,12 +239,12 @@ def _review_date(ctx: Context, plan: str):
 
 
 def _question_and_options(rest: str, ctx: Context) -> tuple[str, list[str]]:
-    words = rest.split()
-    option_word = next((w for w in words if _OPTION_SPLIT.search(w)), None)
-    options = [o for o in _OPTION_SPLIT.split(option_word) if o] if option_word else list(ctx.settings.poll_options)
-    if not 2 <= len(options) <= 10:
-        raise Refused("refused.options_count")
-    question = " ".join(w for w in words if w is not option_word).strip()
+    """The question and the options (the last run of words joined by /, spaces around a / allowed:
+    「同意 / 反对」), or the configured options. ``deliberate`` checks them against poll_limits."""
+    runs = list(re.finditer(r"[^\s/／|｜]*(?:\s*[/／|｜]\s*[^\s/／|｜]*)+", rest))
+    run = runs[-1] if runs else None
+    options = [o for o in _OPTION_SPLIT.split(run.group()) if o] if run else list(ctx.settings.poll_options)
+    question = " ".join((rest[:run.start()] + " " + rest[run.end():] if run else rest).split())
     return question or render(ctx.settings.language, "poll.default_question"), options
 
 

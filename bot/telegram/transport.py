@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from telegram import Bot, InputFile, ReplyParameters
 from telegram.error import BadRequest, ChatMigrated, Forbidden, NetworkError, RetryAfter, TelegramError
 
+from handlers.poll_limits import native_question
 from storage import files, outbox, queries
 from storage.models import Chat, Deliberation, OutboxMessage
 
@@ -108,7 +109,8 @@ class TelegramTransport:
         thread = await self._thread(row, address, chat_id, None)
         left = poll.closes_at - datetime.now(timezone.utc)
         close_date = poll.closes_at if POLL_CLOSE_WINDOW[0] <= left <= POLL_CLOSE_WINDOW[1] else None
-        sent = await self.bot.send_poll(chat_id=chat_id, question=f"#{poll.concern_id} {poll.question}"[:300],
+        # the full question is in the card above; the poll's is shortened to what sendPoll accepts
+        sent = await self.bot.send_poll(chat_id=chat_id, question=native_question(poll.concern_id, poll.question),
                                         options=[o[:100] for o in options], is_anonymous=False,
                                         allows_multiple_answers=poll.multiple, close_date=close_date,
                                         message_thread_id=thread)

@@ -16,19 +16,34 @@ def poll_view(poll: dict) -> dict:
     return {k: copy.deepcopy(v) for k, v in poll.items() if k not in MESSAGE_ONLY}
 
 
+QUESTION_LIMIT, OPTION_LIMIT, MAX_OPTIONS = 300, 100, 12  # sendPoll in Bot API 10.0
+
+
 def _check_texts(p: dict) -> list[str]:
+    """The question and options as Telegram checks them, in its order and with its words.
+
+    The Bot API server hands the poll to TDLib, which trims each text and refuses, first the
+    question (``create_input_message_content``), then the options (``PollOption::get_poll_options``):
+    an empty text ("Text must be non-empty"), a question over 300 characters, no options, more
+    than 12, an option over 100 characters. Telegram's own servers then refuse two equal options
+    with the MTProto error ``POLL_OPTION_DUPLICATE``, which the Bot API passes on as it is. The Bot
+    API lower-cases the first letter of TDLib's messages: "Bad Request: text must be non-empty".
+    """
     question = p["question"].strip()
     if not question:
-        raise bad("poll question must be non-empty")
-    if len(question) > 300:
-        raise bad("poll question length must not exceed 300")
+        raise bad("text must be non-empty")
+    if len(question) > QUESTION_LIMIT:
+        raise bad(f"poll question length must not exceed {QUESTION_LIMIT}")
     options = [o["text"].strip() for o in p["options"]]
     if not options:
-        raise bad("poll must have at least 1 option")
-    if len(options) > 12:
-        raise bad("poll can't have more than 12 options")
-    if any(not 1 <= len(o) <= 100 for o in options):
-        raise bad("poll options length must not exceed 100")
+        raise bad("poll must have at least one answer option")
+    if len(options) > MAX_OPTIONS:
+        raise bad(f"poll can't have more than {MAX_OPTIONS} options")
+    for option in options:
+        if not option:
+            raise bad("text must be non-empty")
+        if len(option) > OPTION_LIMIT:
+            raise bad(f"poll options length must not exceed {OPTION_LIMIT}")
     if len(set(options)) != len(options):
         raise bad("POLL_OPTION_DUPLICATE")
     return options
