@@ -1,1 +1,1 @@
-"""Telegram-facing pieces of shangliang (the local Bot API sandbox lives in `sandbox`)."""
+"""Telegram-facing pieces of shangliang (the local Bot API sandbox for tests is the top-level `sandbox.telegram`)."""

@@ -15,7 +15,7 @@ from telegram.ext import TypeHandler
 from bot.bootstrap import App, bootstrap
 from bot.config import load
 from bot.telegram.runtime import CAPABILITIES, TelegramRuntime
-from bot.telegram.sandbox import BotApiSandbox
+from sandbox.telegram import BotApiSandbox
 from handlers.clock import SimulatedClock
 
 START = datetime.fromisoformat("2026-03-02T09:00:00+08:00")

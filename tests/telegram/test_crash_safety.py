@@ -13,7 +13,7 @@ import sys
 import pytest
 from sqlalchemy import func, select
 
-from bot.telegram.sandbox import BotApiSandbox
+from sandbox.telegram import BotApiSandbox
 from storage.db import make_engine
 from storage.models import Concern, InboundUpdate, SourceMessage
 from tests.conftest import PG_URL, fresh_schema

@@ -18,7 +18,7 @@ from sqlalchemy.exc import OperationalError
 from bot.bootstrap import bootstrap
 from bot.config import load
 from bot.telegram.runtime import CAPABILITIES, UPDATES, TelegramRuntime
-from bot.telegram.sandbox import BotApiSandbox
+from sandbox.telegram import BotApiSandbox
 from handlers.clock import SimulatedClock
 from storage.models import Concern
 

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.telegram.sandbox import BotApiSandbox
+from sandbox.telegram import BotApiSandbox
 from storage import outbox
 from storage.db import make_engine, session_factory
 

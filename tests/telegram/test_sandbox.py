@@ -15,7 +15,7 @@ from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 from telegram.error import BadRequest, Conflict, Forbidden, NetworkError, RetryAfter, TimedOut
 from telegram.ext import ApplicationBuilder, CallbackQueryHandler, MessageHandler, filters
 
-from bot.telegram.sandbox import BotApiSandbox
+from sandbox.telegram import BotApiSandbox
 
 pytestmark = pytest.mark.asyncio
 

@@ -15,7 +15,7 @@ import pytest
 import pytest_asyncio
 from sqlalchemy import func, select
 
-from bot.telegram.sandbox import BotApiSandbox
+from sandbox.telegram import BotApiSandbox
 from storage import migrate, outbox
 from storage.db import make_engine, session_factory
 from storage.models import Chat, OutboxMessage

@@ -11,7 +11,7 @@ from typing import Any
 from .base import Upload, Violation
 
 SPEC_ENV = "SHANGLIANG_BOT_API_SPEC"
-REPO_ROOT = Path(__file__).resolve().parents[3]
+REPO_ROOT = Path(__file__).resolve().parents[2]
 DEFAULT_SPEC = REPO_ROOT.parent / "shared" / "telegram" / "bot-api-10.0.json"
 #: A copy of the same file (MIT, see data/LICENSE-spec) for checkouts without ../shared.
 PACKAGED_SPEC = Path(__file__).with_name("data") / "bot-api-10.0.json.gz"
