@@ -4,6 +4,7 @@ A card is a sent message whose outbox row carried ``{"card": "committee"|"grid"}
 sender links it to its concern. After a command or a timed job touched a concern, each of
 its cards on a platform that can edit gets an ``{"edit": message id}`` row with the card as
 it reads now (state, supports, who claimed it), so chats are not flooded with re-posts.
+Like every outgoing text, a card is masked unless its chat may read personal numbers whole.
 """
 from __future__ import annotations
 
@@ -13,8 +14,9 @@ from storage import outbox, queries
 from storage.models import Chat, Concern, MessageLink
 
 from . import buttons
-from .context import Context, concern_params, render
+from .context import Context, concern_params, render, sees_whole
 from .lifecycle import FINAL
+from .privacy import mask
 from .texts import t
 
 CARD_LINKS = ("card:committee", "card:grid")
@@ -33,9 +35,11 @@ def refresh(ctx: Context) -> None:
                 continue
             which = link.kind.split(":", 1)[1]
             rows = [] if concern.state in FINAL else (buttons.member if which == "committee" else buttons.resident)(number)
-            outbox.enqueue(ctx.session, kind=f"card.{which}", text=ctx.mask_for(chat, card_text(ctx, concern, which)),
+            whole = sees_whole(ctx.session, chat)  # a card in the coordinators' group keeps the numbers
+            text = card_text(ctx, concern, which)
+            outbox.enqueue(ctx.session, kind=f"card.{which}", text=text if whole else mask(text),
                            now=ctx.now, platform=chat.platform, chat_id=chat.id, concern_id=number,
-                           buttons=ctx.render_buttons(ctx.settings.language, rows),
+                           buttons=ctx.render_buttons(ctx.settings.language, rows, masked=not whole),
                            payload={"edit": link.external_message_id})
 
 

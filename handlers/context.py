@@ -1,8 +1,10 @@
 """What every handler receives: the session, the actor, the clock, and ways to speak.
 
 Handlers never send. ``reply``/``inform``/``to_*`` write outbox rows in the handler's own
-transaction, rendered in each recipient's language; group-bound text is masked and never
-names an anonymous reporter.
+transaction, rendered in each recipient's language. Personal numbers are masked in every text
+that leaves the coordinators' own chats, whoever typed them: only the coordinators' group and
+a coordinator in private read them whole (``sees_whole``). Group-bound text never names an
+anonymous reporter.
 """
 from __future__ import annotations
 
@@ -28,9 +30,29 @@ log = logging.getLogger(__name__)
 
 
 def concern_params(c: Concern) -> dict[str, object]:
-    """The placeholders every concern text may use; ``summary`` is masked for groups."""
-    return dict(number=c.id, category=c.category, grid=c.grid.name, summary=summary(c.text),
+    """The placeholders every concern text may use.
+
+    ``summary`` keeps the numbers (never cut inside one): the text is masked per recipient
+    when it is sent, so coordinators read it whole and everyone else masked.
+    """
+    return dict(number=c.id, category=c.category, grid=c.grid.name, summary=summary(c.text, masked=False),
                 size=Word("size", c.size), state=Word("state", c.state), location=c.location or "—")
+
+
+def sees_whole(session: Session, chat: Chat | None = None, person: Person | None = None) -> bool:
+    """Whether a text for ``chat`` (or privately for ``person``) may keep personal numbers.
+
+    Only the coordinators' group and a coordinator (or admin) in private; every other chat
+    and person gets them masked. A private chat stands for the person it belongs to.
+    """
+    if chat is not None:
+        if chat.kind == "coordinators":
+            return True
+        if chat.kind != "private":
+            return False
+        if person is None and chat.person_id is not None:
+            person = session.get(Person, chat.person_id)
+    return person is not None and Role.of(person.role_names) >= Role.COORDINATOR
 
 
 def format_local(at: datetime, settings: Settings) -> str:
@@ -88,19 +110,21 @@ class Context:
         as a message.
         """
         if self.chat is None or self.actor is None or self.quiet:
-            self.replies.append(text)
+            # a quiet answer is shown to the actor by the platform (a toast): masked like a private one
+            self.replies.append(text if self.actor is None else self.mask_for_person(self.actor, text))
             self.answered_here = self.quiet
             return
         if private and self.chat.kind != "private":
-            self.replies.append(text)
+            self.replies.append(self.mask_for_person(self.actor, text))
             self._send_person(self.actor, kind, text, concern, buttons, None, payload)
             return
-        text = self.mask_for(self.chat, text)
+        whole = sees_whole(self.session, self.chat, self.actor if self.chat.kind == "private" else None)
+        text = text if whole else mask(text)
         self.replies.append(text)
         self.answered_here = True
         outbox.enqueue(self.session, kind=kind, text=text, now=self.now, platform=self.chat.platform,
                        chat_id=self.chat.id, concern_id=concern.id if concern else None,
-                       buttons=self.render_buttons(self.lang, buttons), payload=payload,
+                       buttons=self.render_buttons(self.lang, buttons, masked=not whole), payload=payload,
                        reply_to_external_id=self.incoming.message_id if self.incoming else None)
 
     def discreet(self, concern: Concern) -> bool:
@@ -111,9 +135,12 @@ class Context:
     def to_chat(self, chat: Chat, key: str, *, concern: Concern | None = None, buttons: Iterable = (),
                 dedupe_key: str | None = None, payload: dict | None = None, **params: object) -> None:
         lang = self.settings.language
-        outbox.enqueue(self.session, kind=key, text=self.mask_for(chat, render(lang, key, **params)), now=self.now,
+        whole = sees_whole(self.session, chat)
+        text = render(lang, key, **params)
+        outbox.enqueue(self.session, kind=key, text=text if whole else mask(text), now=self.now,
                        platform=chat.platform, chat_id=chat.id, concern_id=concern.id if concern else None,
-                       buttons=self.render_buttons(lang, buttons), dedupe_key=dedupe_key, payload=payload)
+                       buttons=self.render_buttons(lang, buttons, masked=not whole), dedupe_key=dedupe_key,
+                       payload=payload)
 
     def to_person(self, person: Person, key: str, *, concern: Concern | None = None, buttons: Iterable = (),
                   dedupe_key: str | None = None, **params: object) -> None:
@@ -121,12 +148,15 @@ class Context:
 
     def _send_person(self, person: Person, kind: str, text: str, concern: Concern | None, buttons: Iterable,
                      dedupe_key: str | None, payload: dict | None = None) -> None:
+        """A private message: masked unless ``person`` is a coordinator."""
         platform = queries.reach_platform(self.session, person.id)
         if platform is None:
             log.warning("person %s has no platform identity; %s not sent", person.id, kind)
             return
-        outbox.enqueue(self.session, kind=kind, text=text, now=self.now, platform=platform, person_id=person.id,
-                       concern_id=concern.id if concern else None, buttons=self.render_buttons(person.language, buttons),
+        whole = sees_whole(self.session, person=person)
+        outbox.enqueue(self.session, kind=kind, text=text if whole else mask(text), now=self.now, platform=platform,
+                       person_id=person.id, concern_id=concern.id if concern else None,
+                       buttons=self.render_buttons(person.language, buttons, masked=not whole),
                        dedupe_key=dedupe_key, payload=payload)
 
     def to_grid(self, concern: Concern, key: str, *, skip_chat: bool = True, **params: object) -> None:
@@ -167,15 +197,23 @@ class Context:
     def _answered_in(self, chat: Chat) -> bool:
         return self.answered_here and self.chat is not None and chat.id == self.chat.id
 
-    @staticmethod
-    def mask_for(chat: Chat | None, text: str) -> str:
-        """Text bound for a group is masked, whoever typed the numbers into it."""
-        return text if chat is None or chat.kind == "private" else mask(text)
+    def mask_for(self, chat: Chat, text: str) -> str:
+        """Text bound for ``chat``, masked unless the chat may read it whole (``sees_whole``),
+        whoever typed the numbers into it."""
+        return text if sees_whole(self.session, chat) else mask(text)
+
+    def mask_for_person(self, person: Person, text: str) -> str:
+        """Text bound for ``person`` privately, masked unless they are a coordinator."""
+        return text if sees_whole(self.session, person=person) else mask(text)
 
     @staticmethod
-    def render_buttons(lang: str | None, rows: Iterable) -> list:
-        """Button rows with their labels rendered in the recipient's language."""
-        return [[{**b, "label": resolve(lang, b["label"])} for b in row] for row in rows]
+    def render_buttons(lang: str | None, rows: Iterable, *, masked: bool = False) -> list:
+        """Button rows with their labels rendered in the recipient's language (and masked:
+        a poll option's label is whatever a member typed)."""
+        def label(b: dict) -> str:
+            text = resolve(lang, b["label"])
+            return mask(text) if masked and isinstance(text, str) else text
+        return [[{**b, "label": label(b)} for b in row] for row in rows]
 
     # --- record keeping -------------------------------------------------------------
     def audit(self, concern: Concern | None, action: str, from_state: str | None = None,

@@ -65,7 +65,7 @@ def deliberate(ctx: Context, args: str) -> None:
             continue
         # a native poll replaces the vote buttons; in a forum the card opens the concern's topic
         ctx.to_chat(chat, "deliberate.card", concern=concern, payload={"topic": topic}, **card)
-        outbox.enqueue(ctx.session, kind="poll.open", text=poll_limits.native_question(concern.id, question),
+        outbox.enqueue(ctx.session, kind="poll.open", text=ctx.mask_for(chat, poll_limits.native_question(concern.id, question)),
                        now=ctx.now, platform=chat.platform, chat_id=chat.id, concern_id=concern.id,
                        payload={"poll": poll.id})  # the text is the question the poll is sent with
     if ctx.chat is None or ctx.chat.kind != "committee":

@@ -132,11 +132,11 @@ class Dispatcher:
                     session.rollback()
                     text = render(ctx.lang, refusal.key, **refusal.params)
                     private = refusal.private
-                    log.info("refused %s from %s: %s", name, where.person_id, refusal.key)
+                    log.info("refused %s: %s", name, refusal.key)  # never who: it may be an anonymous reporter
                 except RETRYABLE as conflict:
                     session.rollback()
                     if attempt < ATTEMPTS and _retryable(conflict):
-                        log.info("conflict on %s from %s (try %d): retrying", name, where.person_id, attempt)
+                        log.info("conflict on %s (try %d): retrying", name, attempt)
                         continue
                     if not _retryable(conflict):
                         log.exception("handling %r failed", name)
@@ -145,7 +145,7 @@ class Dispatcher:
                             self._answer(where, message, text, now, "error")
                         return Result("error", name, text)
                     text, private = render(ctx.lang, "refused.conflict"), False
-                    log.info("conflict on %s from %s: gave up after %d tries", name, where.person_id, attempt)
+                    log.info("conflict on %s: gave up after %d tries", name, attempt)
                 except Exception:
                     session.rollback()
                     log.exception("handling %r failed", name)
@@ -185,8 +185,10 @@ class Dispatcher:
                 private: bool = False) -> None:
         """Queue a refusal or apology; if even that fails (database down), log it and go on.
 
-        In a group the text is masked; ``private`` sends it to the sender's private chat.
+        The text is masked (a refusal may quote what was typed, and only the coordinators'
+        own chats see numbers whole); ``private`` sends it to the sender's private chat.
         """
+        text = mask(text)
         try:
             with self.sessions() as session:
                 if message.update_id is not None and not inbox.take(session, message.platform,
@@ -196,7 +198,7 @@ class Dispatcher:
                     outbox.enqueue(session, kind=f"reply:{status}", text=text, now=now, platform=message.platform,
                                    person_id=where.person_id)
                 else:
-                    outbox.enqueue(session, kind=f"reply:{status}", text=text if where.private else mask(text),
+                    outbox.enqueue(session, kind=f"reply:{status}", text=text,
                                    now=now, platform=message.platform, chat_id=where.chat_id,
                                    reply_to_external_id=message.message_id)
                 session.commit()

@@ -1,7 +1,8 @@
 """The ledger (台账): every concern with its fields, timestamps, outcome and source messages.
 
-Personal numbers are masked and anonymous reporters are left blank, so the ledger can be
-handed to anyone; ``hide_reporters`` blanks every reporter's identity.
+Personal numbers are masked in every free-text field (the report, its place, the plan, the
+folded messages) and anonymous reporters are left blank, so the ledger can be handed to
+anyone; ``hide_reporters`` blanks every reporter's identity.
 """
 from __future__ import annotations
 
@@ -40,7 +41,8 @@ def rows(session: Session, zone: ZoneInfo, *, hide_reporters: bool = False) -> l
     for c in concerns:
         out.append({
             "number": c.id, "grid": c.grid.key, "category": c.category, "size": c.size, "state": c.state,
-            "location": c.location, "reporter": "" if (c.anonymous or hide_reporters) else c.reporter.handle,
+            "location": mask(c.location or ""),
+            "reporter": "" if (c.anonymous or hide_reporters) else c.reporter.handle,
             "anonymous": c.anonymous, "supports": supports.get(c.id, 0),
             "created_at": _iso(c.created_at, zone), "first_response_at": _iso(c.first_response_at, zone),
             "claimed_at": _iso(c.claimed_at, zone), "decided_at": _iso(c.decided_at, zone),

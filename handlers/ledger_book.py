@@ -1,9 +1,10 @@
 """The ledger (台账) as an Excel workbook: concerns, deliberations and votes, surveys, summary.
 
 Rows for the concerns reported, the deliberations opened and the survey answers given in
-the period. Times are local, written as real Excel dates. Phone and ID numbers are masked;
-anonymous reporters (and, with ``hide_reporters``, every reporter and survey respondent)
-are left out; residents' votes are counted, not named.
+the period. Times are local, written as real Excel dates. Phone, ID and plate numbers are
+masked in every text cell (reports, places, plans, poll questions and options, comments,
+names); anonymous reporters (and, with ``hide_reporters``, every reporter and survey
+respondent) are left out; residents' votes are counted, not named.
 """
 from __future__ import annotations
 
@@ -64,10 +65,10 @@ def build(session: Session, settings: Settings, period: Period, now: datetime, *
     concern_rows = [{
         "number": c.id, "grid": c.grid.name, "category": c.category, "size": word(lang, "size", c.size),
         "state": word(lang, "state", c.state), "location": mask(c.location or ""),
-        "reporter": "" if (c.anonymous or hide_reporters) else c.reporter.display_name,
+        "reporter": "" if (c.anonymous or hide_reporters) else mask(c.reporter.display_name),
         "anonymous": c.anonymous, "supports": supports.get(c.id, 0), "created_at": local(c.created_at),
         "responded_at": local(c.responded_at), "respond_by": local(c.respond_by), "claimed_at": local(c.claimed_at),
-        "claimed_by": c.claimed_by.display_name if c.claimed_by else "", "decided_at": local(c.decided_at),
+        "claimed_by": mask(c.claimed_by.display_name) if c.claimed_by else "", "decided_at": local(c.decided_at),
         "resolved_at": local(c.resolved_at), "resolve_by": local(c.resolve_by), "closed_at": local(c.closed_at),
         "reopen_count": c.reopen_count, "outcome": mask(plans.get(c.id, "")), "text": mask(c.text),
     } for c in concerns]
@@ -86,8 +87,10 @@ def build(session: Session, settings: Settings, period: Period, now: datetime, *
             "number": p.concern_id, "question": mask(p.question), "poll_kind": word(lang, "poll_kind", p.kind),
             "opened_at": local(p.opened_at), "closes_at": local(p.closes_at), "closed_at": local(p.closed_at),
             "result": word(lang, "poll_result", p.result) if p.result else "", "voters": len({v.person_id for v in p.votes}),
-            "electorate": p.electorate, "tally": "；".join(f"{o.text} {tally.get(o.text, 0)}" for o in p.options),
-            "ballots": "；".join(f"{names.get(v.person_id, '?')}:{options[v.option_id]}" for v in p.votes) if named else "",
+            "electorate": p.electorate,
+            "tally": "；".join(f"{mask(o.text)} {tally.get(o.text, 0)}" for o in p.options),
+            "ballots": "；".join(f"{mask(names.get(v.person_id, '?'))}:{mask(options[v.option_id])}" for v in p.votes)
+            if named else "",
         })
 
     answers = session.execute(
@@ -98,7 +101,7 @@ def build(session: Session, settings: Settings, period: Period, now: datetime, *
         "number": survey.concern_id, "round": survey.round, "sent_at": local(survey.sent_at),
         "answered_at": local(answer.at), "rating": word(lang, "rating", answer.rating), "comment": mask(answer.comment),
         "respondent": "" if hide_reporters or (anonymous and answer.person_id == reporter_id)
-        else names.get(answer.person_id, ""),
+        else mask(names.get(answer.person_id, "")),
     } for answer, survey, anonymous, reporter_id in answers]
 
     summary = stats.summary(session, period, now)

@@ -78,7 +78,7 @@ def repoll(ctx: Context, args: str) -> None:
         native = ctx.caps.polls(chat) and not poll.hide_results
         ctx.to_chat(chat, "repoll.opened", concern=concern, buttons=() if native else rows, **params)
         if native:  # a stopped native poll cannot be reopened: a fresh one carries the votes on
-            outbox.enqueue(ctx.session, kind="poll.open", text=poll.question, now=ctx.now, platform=chat.platform,
+            outbox.enqueue(ctx.session, kind="poll.open", text=ctx.mask_for(chat, poll.question), now=ctx.now, platform=chat.platform,
                            chat_id=chat.id, concern_id=concern.id, payload={"poll": poll.id})
 
 
