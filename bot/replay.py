@@ -15,11 +15,11 @@ from datetime import datetime
 from pathlib import Path
 
 from handlers.messages import Incoming, Result
-from storage import files, schedule
-from storage.models import OutboxMessage
+from storage import schedule
 
 from .bootstrap import App
-from .sender import Address, drain
+from .delivery import Delivery, File, Poll, Receipt
+from .delivery.core import drain_sync
 
 PLATFORM = "replay"
 
@@ -51,24 +51,31 @@ class TranscriptTransport:
         self.files_dir = files_dir
         self.sent: list[Sent] = []
 
-    def send(self, message: OutboxMessage, address: Address) -> str:
+    async def send(self, delivery: Delivery) -> Receipt:
+        message = delivery.message
         self.sent.append(Sent(at=self.app.clock.now().astimezone(self.app.config.settings.zone).isoformat(),
-                              to=address.label, text=message.text, kind=message.kind, concern=message.concern_id,
-                              reply_to=address.reply_to, buttons=message.buttons, file=self._file(message)))
-        return f"out{message.id}"
+                              to=delivery.target.label, text=text_of(message), kind=delivery.kind,
+                              concern=delivery.concern_id, reply_to=delivery.target.reply_to,
+                              buttons=[list(row) for row in getattr(message, "buttons", ())],
+                              file=self._file(message)))
+        return Receipt(f"out{delivery.row_id}")
 
-    def _file(self, message: OutboxMessage) -> dict | None:
-        file_id = (message.payload or {}).get("file")
-        if file_id is None:
+    def _file(self, message) -> dict | None:
+        if not isinstance(message, File):
             return None
-        with self.app.sessions() as session:
-            stored = files.load(session, file_id)
-            if stored is None:
-                return None
-            if self.files_dir is not None:
-                self.files_dir.mkdir(parents=True, exist_ok=True)
-                (self.files_dir / stored.name).write_bytes(stored.content)
-            return {"name": stored.name, "media_type": stored.media_type, "size": len(stored.content)}
+        if self.files_dir is not None:
+            self.files_dir.mkdir(parents=True, exist_ok=True)
+            (self.files_dir / message.name).write_bytes(message.content)
+        return {"name": message.name, "media_type": message.media_type, "size": len(message.content)}
+
+
+def text_of(message) -> str:
+    """The words of any delivery: a text or edit, a file's caption, a poll's question."""
+    if isinstance(message, File):
+        return message.caption
+    if isinstance(message, Poll):
+        return message.question
+    return getattr(message, "text", "")
 
 
 def load_events(path: str | Path) -> list[dict]:
@@ -128,7 +135,7 @@ class Replay:
         self.app.clock.set(until)
 
     def flush(self) -> None:
-        drain(self.app.sessions, self.transport, self.app.clock.now())
+        drain_sync(self.app.sessions, self.transport, self.app.clock.now())
 
     def incoming(self, event: dict) -> Incoming:
         private = event["chat"] in ("private", "私聊")

@@ -1,4 +1,4 @@
-"""Running an outbox pump as a process of its own (``shangliang deliver``).
+"""Running the delivery core as a process of its own (``shangliang deliver``).
 
 The first SIGINT or SIGTERM lets the batch in hand finish and then stops; a second one
 stops at once (rows then in flight are sent again after their lease, see the README).
@@ -9,13 +9,13 @@ import asyncio
 import logging
 import signal
 
-from .pump import OutboxPump
+from .delivery.core import DeliveryCore
 
 log = logging.getLogger(__name__)
 SIGNALS = (signal.SIGINT, signal.SIGTERM)
 
 
-async def serve(pump: OutboxPump, *, until_idle: bool = False) -> int:
+async def serve(pump: DeliveryCore, *, until_idle: bool = False) -> int:
     """Run ``pump`` until told to stop (or until nothing is due); return how many rows it sent."""
     loop = asyncio.get_running_loop()
     task = asyncio.current_task()

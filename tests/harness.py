@@ -9,10 +9,9 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from bot.bootstrap import App
-from bot.replay import PLATFORM, Replay
-from bot.sender import Address
+from bot.delivery import Delivery, Receipt
+from bot.replay import PLATFORM, Replay, text_of
 from handlers.messages import Incoming, Result
-from storage.models import OutboxMessage
 
 
 @dataclass
@@ -31,10 +30,11 @@ class RecordingTransport:
     def __init__(self) -> None:
         self.sent: list[SentMessage] = []
 
-    def send(self, message: OutboxMessage, address: Address) -> str:
-        self.sent.append(SentMessage(address.label, message.text, message.kind, message.concern_id,
-                                     address.reply_to, message.buttons))
-        return f"out{message.id}"
+    async def send(self, delivery: Delivery) -> Receipt:
+        message = delivery.message
+        self.sent.append(SentMessage(delivery.target.label, text_of(message), delivery.kind, delivery.concern_id,
+                                     delivery.target.reply_to, [list(row) for row in getattr(message, "buttons", ())]))
+        return Receipt(f"out{delivery.row_id}")
 
 
 class Harness:

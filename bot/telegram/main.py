@@ -16,9 +16,10 @@ from storage.db import make_engine, redact_url, session_factory
 
 from .. import worker
 from ..bootstrap import bootstrap
+from ..host import Host
 from ..config import AppConfig, ConfigError
-from ..pump import OutboxPump
-from .runtime import CAPABILITIES, TelegramRuntime
+from ..delivery.core import DeliveryCore
+from .runtime import CAPABILITIES, TelegramRuntime, Webhook
 from .transport import TelegramTransport
 
 log = logging.getLogger(__name__)
@@ -44,20 +45,20 @@ def run(config: AppConfig, environ: Mapping[str, str], *, deliver: bool = True) 
     token = _token(environ)
     tg = config.telegram
     app = bootstrap(config, platforms=("telegram",), caps=CAPABILITIES)
-    runtime = TelegramRuntime(app, token=token, base_url=tg.base_url, rate_limiter=_limiter(config),
-                              tick_seconds=tg.tick_seconds, deliver=deliver)
+    host = Host(app, deliver=deliver, tick_seconds=tg.tick_seconds)
+    webhook = None
+    if tg.webhook_url:
+        webhook = Webhook(listen=tg.webhook_listen, port=tg.webhook_port, url_path=tg.webhook_path,
+                          url=tg.webhook_url, secret_token=environ.get(SECRET_VARIABLE) or secrets.token_urlsafe(32))
+        log.info("webhook mode on %s:%s/%s", tg.webhook_listen, tg.webhook_port, tg.webhook_path)
+    else:
+        log.info("long polling %s", tg.base_url)
+    runtime = TelegramRuntime(app, token=token, base_url=tg.base_url, rate_limiter=_limiter(config), host=host,
+                              webhook=webhook)
     try:
-        if tg.webhook_url:
-            secret = environ.get(SECRET_VARIABLE) or secrets.token_urlsafe(32)
-            log.info("webhook mode on %s:%s/%s", tg.webhook_listen, tg.webhook_port, tg.webhook_path)
-            runtime.run_webhook(listen=tg.webhook_listen, port=tg.webhook_port, url_path=tg.webhook_path,
-                                webhook_url=tg.webhook_url, secret_token=secret)
-        else:
-            log.info("long polling %s", tg.base_url)
-            runtime.run_polling()
+        return asyncio.run(host.serve([runtime]))
     finally:
         app.close()
-    return 0
 
 
 def deliver(config: AppConfig, environ: Mapping[str, str], *, database_url: str | None = None, batch: int = 5,
@@ -82,7 +83,7 @@ async def _deliver(config: AppConfig, token: str, sessions, batch: int, lease: t
     base = config.telegram.base_url
     bot = ExtBot(token, base_url=f"{base}/bot", base_file_url=f"{base}/file/bot", rate_limiter=_limiter(config))
     async with bot:  # getMe: a wrong token fails here, before any row is leased
-        pump = OutboxPump(sessions, TelegramTransport(bot, sessions), SystemClock(), batch=batch, lease=lease)
+        pump = DeliveryCore(sessions, TelegramTransport(bot), SystemClock(), batch=batch, lease=lease)
         log.info("delivering Telegram messages as @%s (batch %d, lease %ss)", bot.username, batch,
                  lease.total_seconds())
         return await worker.serve(pump, until_idle=until_idle)

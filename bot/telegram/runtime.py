@@ -1,15 +1,17 @@
-"""The Telegram bot: python-telegram-bot's Application wired to the shangliang core.
+"""The Telegram adapter: python-telegram-bot's Application translating for the host.
 
-Callbacks only translate: each update becomes an ``Incoming`` for the dispatcher, which
-runs in a worker thread (database work stays off the event loop). Long-lived parts are
-created in ``post_init`` and closed in ``post_shutdown``: the outbox pump (an asyncio
-task) and the APScheduler ticker that runs timed work. No state lives in ``bot_data``.
+Callbacks only translate: each update becomes an ``Incoming`` that the host runs through
+the dispatcher in a worker thread (database work stays off the event loop). Every update is
+stored in the inbox before Telegram is told it arrived (``updates.DurableUpdateQueue``).
+``post_init`` sets the menus and attaches the transport to the host, whose ticker and
+delivery core do the timed work and the sending; ``post_shutdown`` detaches it. No state
+lives in ``bot_data``, and no database session is opened here.
 """
 from __future__ import annotations
 
-import asyncio
 import dataclasses
 import logging
+from dataclasses import dataclass
 
 from telegram import Update
 from telegram.error import TelegramError
@@ -17,33 +19,50 @@ from telegram.constants import ChatMemberStatus
 from telegram.ext import (Application, ApplicationBuilder, BaseRateLimiter, CallbackQueryHandler,
                           ChatMemberHandler, ContextTypes, MessageHandler, PollAnswerHandler, TypeHandler, filters)
 
-from handlers.capabilities import Capabilities
+from handlers.capabilities import Capabilities, PlatformCaps
 from handlers.messages import Incoming
 from handlers.texts import t
-from storage import queries
 
 from ..bootstrap import App
-from ..inbox import Inbox
-from ..ticker import Ticker
+from ..host import Host
 from . import menu, translate
-from ..pump import OutboxPump
+from ..delivery.core import DeliveryCore
 from .transport import TelegramTransport
 from .updates import DurableUpdateQueue
 
 log = logging.getLogger(__name__)
-CAPABILITIES = Capabilities(native_polls=frozenset({"telegram"}), edits=frozenset({"telegram"}),
-                            start_first=frozenset({"telegram"}))
+#: what Telegram can do, as the handlers see it (the host merges every adapter's)
+CAPS = PlatformCaps(buttons=True, native_polls=True, edits=True, topics=True, quote_replies=True, start_first=True,
+                    max_text=4096)
+CAPABILITIES = Capabilities({"telegram": CAPS})
 UPDATES = ["message", "edited_message", "callback_query", "poll_answer", "my_chat_member"]
 
 
+@dataclass(frozen=True)
+class Webhook:
+    """Webhook mode: where PTB's own server listens, and the public URL Telegram posts to."""
+
+    listen: str
+    port: int
+    url_path: str
+    url: str
+    secret_token: str
+
+
 class TelegramRuntime:
+    """The Telegram adapter: PTB's Application translating updates for the host, and the
+    transport the host's delivery core sends with."""
+
+    platform = "telegram"
+    caps = CAPS
+
     def __init__(self, app: App, *, token: str, base_url: str = "https://api.telegram.org",
                  rate_limiter: BaseRateLimiter | None = None, tick_seconds: float = 5.0,
-                 deliver: bool = True) -> None:
+                 deliver: bool = True, host: Host | None = None, webhook: Webhook | None = None) -> None:
         self.app = app
-        self.deliver = deliver  # False: separate `shangliang deliver` workers drain the outbox
-        self.tick_seconds = tick_seconds
-        self.inbox = Inbox(app.sessions, app.clock)
+        self.host = host or Host(app, deliver=deliver, tick_seconds=tick_seconds)
+        self.webhook = webhook
+        self.inbox = self.host.inbox
         self.updates = DurableUpdateQueue(self.inbox)  # stored before getUpdates confirms them
         builder = (ApplicationBuilder().token(token).base_url(f"{base_url}/bot").base_file_url(f"{base_url}/file/bot")
                    .update_queue(self.updates).post_init(self._post_init).post_shutdown(self._post_shutdown))
@@ -60,29 +79,30 @@ class TelegramRuntime:
         self.application.add_handler(ChatMemberHandler(self.on_my_chat_member, ChatMemberHandler.MY_CHAT_MEMBER))
         self.application.add_handler(TypeHandler(Update, self.on_processed), group=1)  # after every update
         self.application.add_error_handler(self.on_error)
-        self.pump: OutboxPump | None = None
-        self._pump_task: asyncio.Task | None = None
-        self._ticker: Ticker | None = None
+
+    @property
+    def pump(self) -> DeliveryCore | None:
+        """The host's delivery core for Telegram (None when workers deliver)."""
+        return self.host.cores.get(self.platform)
 
     # --- life cycle -----------------------------------------------------------------------
-    def run_polling(self) -> None:
-        self.application.run_polling(allowed_updates=UPDATES)
-
-    def run_webhook(self, *, listen: str, port: int, url_path: str, webhook_url: str, secret_token: str) -> None:
-        self.application.run_webhook(listen=listen, port=port, url_path=url_path, webhook_url=webhook_url,
-                                     secret_token=secret_token, allowed_updates=UPDATES)
-
     async def start(self, *, poll_interval: float = 0.0, timeout: int = 10) -> None:
-        """Start polling inside a running event loop (what tests and embedders use)."""
+        """Start receiving (long polling, or the webhook server) inside a running event loop."""
         await self.application.initialize()
         await self._post_init(self.application)
         await self.application.start()
-        await self.application.updater.start_polling(poll_interval=poll_interval, timeout=timeout,
-                                                     allowed_updates=UPDATES)
+        if self.webhook is not None:
+            hook = self.webhook
+            await self.application.updater.start_webhook(listen=hook.listen, port=hook.port, url_path=hook.url_path,
+                                                         webhook_url=hook.url, secret_token=hook.secret_token,
+                                                         allowed_updates=UPDATES)
+        else:
+            await self.application.updater.start_polling(poll_interval=poll_interval, timeout=timeout,
+                                                         allowed_updates=UPDATES)
 
     async def stop(self) -> None:
         if self.application.updater.running:
-            await self.application.updater.stop()
+            await self.application.updater.stop()  # polling: the last getUpdates confirms what was handled
         if self.application.running:
             await self.application.stop()
         await self._post_shutdown(self.application)
@@ -93,30 +113,17 @@ class TelegramRuntime:
         await self.updates.restore(bot)  # what a crash left stored and unhandled goes first
         await bot.set_my_commands(menu.commands("zh"))
         await bot.set_my_commands(menu.commands("en"), language_code="en")
-        after_tick = None
-        if self.deliver:
-            self.pump = OutboxPump(self.app.sessions, TelegramTransport(bot, self.app.sessions), self.app.clock)
-            self._pump_task = asyncio.create_task(self.pump.run(), name="shangliang-outbox")
-            loop, pump = asyncio.get_running_loop(), self.pump
-            after_tick = lambda: loop.call_soon_threadsafe(pump.wake.set)  # noqa: E731
-        self._ticker = Ticker(self.app, seconds=self.tick_seconds, after_tick=after_tick)
-        self._ticker.start()
+        await self.host.attach(TelegramTransport(bot))
 
     async def _post_shutdown(self, application: Application) -> None:
-        if self._ticker is not None:
-            await asyncio.to_thread(self._ticker.stop)
-            self._ticker = None
-        if self._pump_task is not None:
-            self._pump_task.cancel()
-            await asyncio.gather(self._pump_task, return_exceptions=True)
-            self._pump_task = None
+        await self.host.detach(self.platform)
 
     # --- updates --------------------------------------------------------------------------
     async def on_message(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         """A message in a bound group or a private chat: a report, a command, a reply."""
         message = update.effective_message
         if message.chat.is_forum:
-            await asyncio.to_thread(self._mark, str(message.chat.id), forum=True)
+            await self.host.mark_chat(self.platform, str(message.chat.id), forum=True)
         incoming = translate.from_message(message, context.bot.username)
         if incoming is not None:
             await self._handle(incoming, update)
@@ -146,7 +153,7 @@ class TelegramRuntime:
         answer = update.poll_answer
         if answer.user is None:
             return
-        target = await asyncio.to_thread(self._poll_target, answer.poll_id)
+        target = await self.host.poll_target(self.platform, answer.poll_id)
         if target is None:
             return
         number, chat_id = target
@@ -162,7 +169,8 @@ class TelegramRuntime:
         """The bot was removed from (or came back to) a chat, or a user blocked it."""
         change = update.my_chat_member
         gone = change.new_chat_member.status in (ChatMemberStatus.LEFT, ChatMemberStatus.BANNED)
-        await asyncio.to_thread(self._mark, str(change.chat.id), unreachable=self.app.clock.now() if gone else None)
+        await self.host.mark_chat(self.platform, str(change.chat.id),
+                                 unreachable=self.app.clock.now() if gone else None)
 
     async def on_error(self, update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
         """Log with the traceback and apologise where the update came from; keep running."""
@@ -180,21 +188,4 @@ class TelegramRuntime:
 
     async def _handle(self, incoming: Incoming, update: Update):
         incoming = dataclasses.replace(incoming, update_id=str(update.update_id))
-        result = await asyncio.to_thread(self.app.dispatcher.handle, incoming)
-        if self.pump is not None:
-            self.pump.wake.set()
-        return result
-
-    # --- small database helpers (run in worker threads) -------------------------------------
-    def _poll_target(self, poll_id: str) -> tuple[int, str] | None:
-        with self.app.sessions() as session:
-            poll = queries.deliberation_by_poll(session, poll_id)
-            if poll is None:
-                return None
-            chats = [c for c in queries.chats_of_kind(session, "committee") if c.platform == translate.PLATFORM]
-            return (poll.concern_id, chats[0].external_id) if chats else None
-
-    def _mark(self, chat_id: str, *, forum: bool | None = None, unreachable=False) -> None:
-        with self.app.sessions() as session:
-            queries.mark_chat(session, translate.PLATFORM, chat_id, forum=forum, unreachable_since=unreachable)
-            session.commit()
+        return await self.host.handle(incoming)

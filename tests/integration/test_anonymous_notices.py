@@ -15,7 +15,7 @@ from sqlalchemy import select
 
 from bot.bootstrap import bootstrap
 from bot.replay import PLATFORM
-from handlers.capabilities import Capabilities
+from handlers.capabilities import Capabilities, PlatformCaps
 from handlers.clock import SimulatedClock
 from storage.models import Concern, ScheduledJob
 from tests.harness import Harness, texts_to
@@ -165,7 +165,7 @@ def test_a_named_reporters_withdrawal_is_still_told_in_the_group_at_once(h):
 def editing(ready_engine, config) -> Harness:
     """A platform that edits concern cards in place."""
     return Harness(bootstrap(config, clock=SimulatedClock(START), engine=ready_engine,
-                             caps=Capabilities(edits=frozenset({PLATFORM}))))
+                             caps=Capabilities({PLATFORM: PlatformCaps(edits=True)})))
 
 
 def test_the_grid_card_is_not_edited_before_the_held_notice(editing):

@@ -10,7 +10,7 @@ from sqlalchemy import select
 
 from bot.bootstrap import bootstrap
 from bot.replay import PLATFORM
-from handlers.capabilities import Capabilities
+from handlers.capabilities import Capabilities, PlatformCaps
 from handlers.clock import SimulatedClock
 from storage.models import AuditEntry, Concern, Deliberation, Option, OutboxMessage, ScheduledJob
 from tests.conftest import START
@@ -25,7 +25,7 @@ QUESTION = "要不要在三栋东侧空地建设集中充电棚，由社区出�
 def hp(ready_engine, config) -> Harness:
     """The harness on an app whose platform has native polls (like Telegram)."""
     app = bootstrap(config, clock=SimulatedClock(START), engine=ready_engine,
-                    caps=Capabilities(native_polls=frozenset({PLATFORM})))
+                    caps=Capabilities({PLATFORM: PlatformCaps(native_polls=True)}))
     return Harness(app)
 
 

@@ -14,7 +14,7 @@ from sqlalchemy import text
 from bot.bootstrap import bootstrap
 from bot.cli import main
 from bot.replay import PLATFORM
-from handlers.capabilities import Capabilities
+from handlers.capabilities import Capabilities, PlatformCaps
 from handlers.clock import SimulatedClock
 from storage.models import Concern
 
@@ -55,7 +55,7 @@ def leaks(message: str, forms=ALL) -> list[str]:
 def h(ready_engine, config) -> Harness:
     """A platform that edits concern cards in place, so card edits are checked too."""
     return Harness(bootstrap(config, clock=SimulatedClock(START), engine=ready_engine,
-                             caps=Capabilities(edits=frozenset({PLATFORM}))))
+                             caps=Capabilities({PLATFORM: PlatformCaps(edits=True)})))
 
 
 def ok(h: Harness, chat: str, who: str, message: str, **kw):

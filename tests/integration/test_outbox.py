@@ -13,7 +13,9 @@ import pytest
 from sqlalchemy import func, select
 
 from bot.replay import PLATFORM
-from bot.sender import MAX_ATTEMPTS, Address, RetryLater, Unreachable, drain
+from bot.delivery import Delivery, Receipt, RetryLater, Unreachable
+from bot.delivery.core import drain_sync as drain
+from bot.delivery.outcome import MAX_ATTEMPTS
 from storage import migrate, outbox
 from storage.db import session_factory
 from storage.models import Chat, Comment, MessageLink, OutboxMessage, Person, Support
@@ -31,13 +33,13 @@ class ScriptedTransport:
         self.calls: list[tuple[int, str]] = []
         self.delivered: list[int] = []
 
-    def send(self, message: OutboxMessage, address: Address) -> str:
-        self.calls.append((message.id, address.label))
+    async def send(self, delivery: Delivery) -> Receipt:
+        self.calls.append((delivery.row_id, delivery.target.label))
         outcome = self.script.pop(0) if self.script else self.then
         if outcome is not None:
             raise outcome.with_traceback(None)
-        self.delivered.append(message.id)
-        return f"ext-{message.id}"
+        self.delivered.append(delivery.row_id)
+        return Receipt(f"ext-{delivery.row_id}")
 
 
 def chat_id(app, key: str) -> int:
