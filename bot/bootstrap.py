@@ -38,6 +38,13 @@ class App:
         self.engine.dispose()
 
 
+def connect(config: AppConfig, database_url: str | None = None) -> Engine:
+    """The one way an engine is made: the given URL, else the config's (password never logged)."""
+    url = database_url or config.database_url
+    log.info("database %s", redact_url(url))
+    return make_engine(url)
+
+
 def bootstrap(config: AppConfig, *, clock: Clock | None = None, database_url: str | None = None,
               platforms: tuple[str, ...] = ("replay",), engine: Engine | None = None,
               caps: Capabilities = TEXT_ONLY) -> App:
@@ -45,9 +52,7 @@ def bootstrap(config: AppConfig, *, clock: Clock | None = None, database_url: st
     schedule the digest."""
     clock = clock or SystemClock()
     if engine is None:
-        url = database_url or config.database_url
-        log.info("database %s", redact_url(url))
-        engine = make_engine(url)
+        engine = connect(config, database_url)
     migrate.upgrade(engine)
     sessions = session_factory(engine)
     intake = Intake.load(tags=config.settings.report_tags, lexicon=config.lexicon, sizes=config.sizes,

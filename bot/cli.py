@@ -14,11 +14,11 @@ from sqlalchemy import inspect, text
 
 from handlers import ledger
 from handlers.clock import SimulatedClock
-from storage.db import make_engine, session_factory
+from storage.db import session_factory
 from storage.models import Base
 
 from . import export
-from .bootstrap import bootstrap
+from .bootstrap import bootstrap, connect
 from .config import ConfigError, load
 from .replay import Replay, ReplayError, TranscriptTransport, load_events, render_json, render_transcript
 
@@ -102,7 +102,7 @@ def _replay(args: argparse.Namespace) -> int:
         raise ReplayError(f"{args.scenario}: no events")
     with tempfile.TemporaryDirectory(prefix="shangliang-replay-") as tmp:
         url = args.database or f"sqlite:///{Path(tmp) / 'replay.db'}"
-        engine = make_engine(url)
+        engine = connect(config, url)
         _prepare_empty(engine, args.reset)
         app = bootstrap(config, clock=SimulatedClock(events[0]["_at"]), engine=engine)
         try:
@@ -133,7 +133,7 @@ def _prepare_empty(engine, reset: bool) -> None:
 
 def _export(args: argparse.Namespace) -> int:
     config = load(args.config)
-    engine = make_engine(args.database or config.database_url)
+    engine = connect(config, args.database)
     try:
         if args.format == "xlsx":
             return _export_xlsx(args, config, engine)
@@ -209,7 +209,7 @@ def _deliver(args: argparse.Namespace) -> int:
 def _migrate(args: argparse.Namespace) -> int:
     from storage import migrate
     config = load(args.config)
-    engine = make_engine(args.database or config.database_url)
+    engine = connect(config, args.database)
     try:
         migrate.upgrade(engine)
     finally:

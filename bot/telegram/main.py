@@ -12,10 +12,10 @@ from telegram.ext import AIORateLimiter, ExtBot
 
 from handlers.clock import SystemClock
 from storage import migrate
-from storage.db import make_engine, redact_url, session_factory
+from storage.db import redact_url, session_factory
 
 from .. import worker
-from ..bootstrap import bootstrap
+from ..bootstrap import bootstrap, connect
 from ..host import Host
 from ..config import AppConfig, ConfigError
 from ..delivery.core import DeliveryCore
@@ -68,7 +68,7 @@ def deliver(config: AppConfig, environ: Mapping[str, str], *, database_url: str 
     if batch < 1 or lease_seconds <= 0:
         raise ConfigError("--batch must be at least 1 and --lease positive")
     url = database_url or config.database_url
-    engine = make_engine(url)
+    engine = connect(config, url)
     try:
         if not migrate.is_current(engine):
             raise ConfigError(f"the database at {redact_url(url)} is not up to date: "
