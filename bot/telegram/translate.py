@@ -1,6 +1,8 @@
 """Telegram updates → the neutral ``Incoming`` messages the handlers understand."""
 from __future__ import annotations
 
+import unicodedata
+
 from telegram import CallbackQuery, Message
 
 from handlers.messages import Incoming
@@ -20,9 +22,9 @@ def from_message(message: Message, bot_username: str, *, edited: bool = False) -
     media = bool(message.photo or message.document or message.voice or message.video or message.sticker)
     if user is None or user.is_bot or not (text or media):
         return None
-    first = text.split(maxsplit=1)[0] if text else ""
+    first = unicodedata.normalize("NFKC", text.split(maxsplit=1)[0]) if text else ""  # ／ and ＠ too
     if first.startswith("/") and "@" in first and first.split("@", 1)[1].lower() != bot_username.lower():
-        return None
+        return None  # a command for another bot is never ours, whatever the slash
     reply_to = None
     if message.reply_to_message is not None:
         reply_to = str(message.reply_to_message.message_id)

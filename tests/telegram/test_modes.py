@@ -230,6 +230,8 @@ async def test_a_command_for_another_bot_is_ignored_and_one_for_this_bot_answere
     await tgbot.say(GRID, "wang", "#报事 3栋门口路灯坏了")
     before = len(tgbot.sb.sent(GRID))
     await tgbot.say(GRID, "li", "/status@otherbot 1")
+    await tgbot.say(GRID, "li", "／status@otherbot 1")  # a full-width slash does not make it ours
+    await tgbot.say(GRID, "li", "/status＠otherbot 1")
     mine = await tgbot.say(GRID, "li", "/status@shangliang_bot 1")
     # updates are handled in order, so once the second is answered the first has been handled
     await tgbot.sb.wait_for(lambda: len(tgbot.sb.sent(GRID)) > before)
