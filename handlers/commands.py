@@ -63,10 +63,25 @@ class Command:
     word: str = ""
 
 
-def parse(text: str, tags: tuple[str, ...]) -> Command | None:
-    """Return the command a message carries, ``unknown`` for an unknown slash word, or None."""
+_CONCERN_FIRST = re.compile(r"^\s*[#＃]([0-9０-９]{1,9})(?=\s|$)\s*(.*)$", re.DOTALL)
+_WORD_NUMBER = re.compile(r"^\s*(\S+?)\s*[#＃]?([0-9０-９]{1,9})\s*$")
+_CHOICES = re.compile(r"^[0-9０-９]{1,2}(?:\s*[,，、]\s*[0-9０-９]{1,2})*$")
+
+
+def parse(text: str, tags: tuple[str, ...], *, plain: bool = False) -> Command | None:
+    """Return the command a message carries, ``unknown`` for an unknown slash word, or None.
+
+    ``plain``: the platform has no buttons (WeChat), so people answer in words. A message
+    that starts with a concern number is about that concern — ``#12 +1`` supports it,
+    ``#12 2`` (or ``#12 1,3``) votes, ``#12 …`` comments — and ``附议 12`` supports. A bare
+    number without the concern is never a vote in a group (see ``menu_choice``).
+    """
     if not text or not text.strip():
         return None
+    if plain:
+        command = _plain(text)
+        if command is not None:
+            return command
     slash = _SLASH.match(text)
     if slash:
         word, rest = slash.group(1), (slash.group(2) or "").strip()
@@ -83,6 +98,29 @@ def parse(text: str, tags: tuple[str, ...]) -> Command | None:
     if body is not None:
         return Command("report", body, "tag")
     return None
+
+
+def _plain(text: str) -> Command | None:
+    about = _CONCERN_FIRST.match(text)
+    if about:
+        number, rest = int(unicodedata.normalize("NFKC", about.group(1))), about.group(2).strip()
+        if is_support_word(rest):
+            return Command("support", str(number), "#")
+        if _CHOICES.match(rest):
+            return Command("vote", f"{number} {rest}", "#")
+        if rest and not rest.startswith(("#", "＃")):
+            return Command("comment", f"{number} {rest}", "#")
+        return None
+    worded = _WORD_NUMBER.match(text)
+    if worded and is_support_word(worded.group(1)):
+        return Command("support", str(int(unicodedata.normalize("NFKC", worded.group(2)))), worded.group(1))
+    return None
+
+
+def menu_choice(text: str) -> int | None:
+    """A bare number (1–99) typed in a private chat: the choice of the last numbered menu."""
+    value = unicodedata.normalize("NFKC", text).strip()
+    return int(value) if value.isdigit() and len(value) <= 2 and int(value) > 0 else None
 
 
 def strip_tag(text: str, tags: tuple[str, ...]) -> str | None:

@@ -19,14 +19,14 @@ from sqlalchemy.exc import DBAPIError, IntegrityError
 from sqlalchemy.orm.exc import StaleDataError
 from sqlalchemy.orm import Session, sessionmaker
 
-from storage import inbox, locks, outbox, queries
+from storage import inbox, locks, menus, outbox, queries
 from storage.models import Chat, Identity, Person
 
 from . import cards, committee, deliberation, followup, following, intake, reports, stats, poll_rules, surveys, views
 from .capabilities import TEXT_ONLY, Capabilities
 from .nlp.pipeline import Intake
 from .clock import Clock
-from .commands import Command, is_support_word, parse
+from .commands import Command, is_support_word, menu_choice, parse
 from .context import Context, render
 from .lifecycle import RULES, Refused, Role
 from .privacy import mask
@@ -46,7 +46,7 @@ COMMANDS: dict[str, Handler] = {
     "status": views.status, "mine": views.mine, "help": views.help_, "unknown": views.unknown,
     "edit": intake.edit, "media_only": views.media_only,
     "quorum": poll_rules.set_quorum, "passing": poll_rules.set_passing, "repoll": poll_rules.repoll,
-    "follow": following.follow, "unfollow": following.unfollow,
+    "follow": following.follow, "unfollow": following.unfollow, "no_menu": views.no_menu,
     "stats": stats.stats, "members": stats.members, "export": reports.export, "chart": reports.chart,
 }
 
@@ -80,13 +80,16 @@ class Dispatcher:
         self.caps = caps
 
     def handle(self, message: Incoming) -> Result:
-        command = parse(message.text, self.settings.report_tags)
+        plain = not self.caps.of(message.platform).buttons  # people answer in words and numbers
+        command = parse(message.text, self.settings.report_tags, plain=plain)
         if message.edited:
             command = Command("edit", command.args) if command is not None and command.name == "report" else None
             if command is None:
                 return Result("ignored")
         elif command is None and message.media and message.private and not message.text.strip():
             command = Command("media_only")  # a picture with no words, sent to the bot itself
+        elif command is None and message.private and plain and menu_choice(message.text) is not None:
+            command = Command("menu", str(menu_choice(message.text)))  # "2": the last numbered menu
         is_reply = message.reply_to_id is not None or message.reply_to_concern is not None
         if command is None and (not is_reply or message.edited):
             return Result("ignored")
@@ -97,7 +100,16 @@ class Dispatcher:
         if where is None:
             log.info("message in unbound chat %s:%s ignored", message.platform, message.chat_id)
             return Result("unbound")
+        if command is not None and command.name == "menu":
+            command = self._menu(message, where, int(command.args))
         return self._run(message, command, where)
+
+    def _menu(self, message: Incoming, where: Where, number: int) -> Command:
+        """A bare number in a private chat: the command behind it in the person's last menu."""
+        with self.sessions() as session:
+            chosen = menus.choice(session, where.person_id, message.platform, number)
+        command = parse(chosen, self.settings.report_tags) if chosen else None
+        return command if command is not None else Command("no_menu", str(number))
 
     def _run(self, message: Incoming, command: Command | None, where: Where) -> Result:
         """Run the command in one serialised transaction, retried when it met another one.

@@ -83,6 +83,11 @@ def media_only(ctx: Context, args: str) -> None:
     raise Refused("refused.media_only")
 
 
+def no_menu(ctx: Context, args: str) -> None:
+    """A bare number in a private chat with no numbered choices waiting for it."""
+    raise Refused("refused.no_menu", number=args)
+
+
 def unknown(ctx: Context, args: str) -> None:
     word = ctx.incoming.text.strip().split()[0].lstrip("/／") if ctx.incoming else ""
     raise Refused("refused.unknown_command", name=word.split("@")[0])

@@ -19,7 +19,7 @@ from storage.models import OutboxMessage
 
 from .outcome import record
 from .outgoing import Moved, Receipt, Rejected, RetryLater, Transport, Unreachable
-from .prepare import prepare
+from .prepare import Prepared, prepare
 
 log = logging.getLogger(__name__)
 EXPECTED = (RetryLater, Unreachable, Rejected, Moved)
@@ -80,16 +80,16 @@ class DeliveryCore:
                 log.exception("outbox %s: sending to %s failed", row.id, prepared.delivery.target.label)
                 error = exc
         at = self.clock.now() if now is None else now
-        return await asyncio.to_thread(self._record, row, prepared.chat_id, at, receipt, error)
+        return await asyncio.to_thread(self._record, row, prepared, at, receipt, error)
 
     def _prepare(self, row: OutboxMessage):
         with self.sessions() as session:
             return prepare(session, row)
 
-    def _record(self, row: OutboxMessage, chat_id: int | None, now: datetime, receipt: Receipt | None,
+    def _record(self, row: OutboxMessage, prepared: Prepared, now: datetime, receipt: Receipt | None,
                 error: BaseException | None) -> int:
         with self.sessions() as session:
-            delivered = record(session, row, chat_id, now, receipt, error)
+            delivered = record(session, row, prepared.chat_id, now, receipt, error, person_id=prepared.person_id)
             session.commit()
             return delivered
 

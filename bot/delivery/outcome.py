@@ -12,7 +12,7 @@ from datetime import datetime, timedelta
 
 from sqlalchemy.orm import Session
 
-from storage import outbox
+from storage import menus, outbox
 from storage.models import Chat, Deliberation, OutboxMessage
 
 from .outgoing import Moved, Receipt, Rejected, RetryLater, Unreachable
@@ -22,10 +22,13 @@ MAX_ATTEMPTS = 8
 
 
 def record(session: Session, row: OutboxMessage, chat_id: int | None, now: datetime,
-           receipt: Receipt | None = None, error: BaseException | None = None) -> int:
+           receipt: Receipt | None = None, error: BaseException | None = None, *,
+           person_id: int | None = None) -> int:
     """Store the outcome of one attempt (the caller commits); 1 if the row was delivered."""
     if error is None:
         _store_receipt(session, row, chat_id, receipt or Receipt())
+        if receipt is not None and receipt.menu and person_id is not None:
+            menus.remember(session, person_id, row.platform, list(receipt.menu), now)
         outbox.mark_sent(session, row, now, receipt.message_id if receipt else None, chat_id)
         return 1
     if isinstance(error, Unreachable):

@@ -82,6 +82,9 @@ class Receipt:
     message_id: str | None = None
     poll_id: str | None = None       # a native poll's own id (its votes arrive under it)
     topic_id: str | None = None      # a forum topic the send opened
+    #: a platform without buttons numbered the buttons' commands in a private chat:
+    #: a bare "2" from that person then means ``menu[1]``
+    menu: tuple[str, ...] = ()
 
 
 class RetryLater(Exception):

@@ -27,6 +27,7 @@ class Prepared:
     delivery: Delivery | None
     chat_id: int | None = None     # our id of the chat it goes to, when known
     error: Exception | None = None
+    person_id: int | None = None   # who reads it, in a private chat
 
 
 def prepare(session: Session, row: OutboxMessage) -> Prepared:
@@ -34,6 +35,7 @@ def prepare(session: Session, row: OutboxMessage) -> Prepared:
     if target is None:
         return Prepared(None, error=Unreachable("no identity on this platform"))
     chat_id = chat.id if chat is not None else None
+    person_id = row.person_id if row.person_id is not None else (chat.person_id if chat is not None else None)
     if chat is not None and chat.unreachable_since is not None:
         return Prepared(None, chat_id, Unreachable("marked unreachable earlier"))
     try:
@@ -46,7 +48,7 @@ def prepare(session: Session, row: OutboxMessage) -> Prepared:
         topic = queries.link_of(session, chat.id, row.concern_id, "topic")
         if topic is not None:
             target = dataclasses.replace(target, thread=topic.external_message_id)
-    return Prepared(Delivery(row.id, row.kind, row.concern_id, target, message), chat_id)
+    return Prepared(Delivery(row.id, row.kind, row.concern_id, target, message), chat_id, person_id=person_id)
 
 
 def _target(session: Session, row: OutboxMessage) -> tuple[Target | None, Chat | None]:

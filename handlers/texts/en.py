@@ -66,6 +66,7 @@ TEXTS = {
     "refused.need_number": "⚠️ Please give the concern number, e.g. {example}",
     "refused.need_text": "⚠️ The text is empty, e.g. {example}",
     "refused.empty_report": "⚠️ Please say what the problem is after the tag, e.g. #报事 the street light at building 3 is broken",
+    "refused.no_menu": "🤔 “{number}”: there is no numbered choice waiting for your answer. Send /help to see the commands.",
     "refused.unknown_command": "🤔 There is no /{name} command. Send /help for the list.",
     "refused.private_grid": "⚠️ I do not know which grid this belongs to. Report in your grid group, or name your grid first, e.g. /report {example_grid} the light at building 3 is broken",
     "refused.conflict": "⚠️ Someone else changed this at the same moment, so your request did not take effect. Check /status and try again.",

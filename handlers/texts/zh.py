@@ -63,6 +63,7 @@ TEXTS = {
     "refused.need_number": "⚠️ 请写上事项编号，例如：{example}",
     "refused.need_text": "⚠️ 内容不能为空，例如：{example}",
     "refused.empty_report": "⚠️ 请在标签后写明要反映的事情，例如：#报事 3栋门口路灯坏了一周了",
+    "refused.no_menu": "🤔 「{number}」：现在没有等您回复编号的选项。发送 /帮助 查看可用的命令。",
     "refused.unknown_command": "🤔 没有「/{name}」这个命令。发送 /help 查看可用命令。",
     "refused.private_grid": "⚠️ 不知道这件事属于哪个网格。请在所在网格群里报事，或在内容前写上网格名，例如：/report {example_grid} 3栋门口路灯坏了",
     "refused.conflict": "⚠️ 刚刚有人同时处理了这件事，您的操作没有生效。请发送 /status 查看最新状态后再试。",

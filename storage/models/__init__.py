@@ -1,7 +1,7 @@
 """All models, importable from one place (and registered on ``Base.metadata``)."""
 from .base import Base, UTCDateTime
 from .concern import AuditEntry, CategoryCorrection, Concern, ConcernKey, MessageLink, SourceMessage, Support
-from .delivery import OutboxMessage, ScheduledJob, StoredFile
+from .delivery import Menu, OutboxMessage, ScheduledJob, StoredFile
 from .deliberation import Comment, Deliberation, Option, Outcome, Vote
 from .inbox import InboundUpdate
 from .followup import Assignment, ProgressNote, Proposal, Survey, SurveyResponse
@@ -9,7 +9,7 @@ from .org import Chat, Grid, Identity, Person, PersonRole
 
 __all__ = [
     "Assignment", "AuditEntry", "Base", "CategoryCorrection", "Chat", "ConcernKey", "Comment", "Concern", "Deliberation", "Grid",
-    "Identity", "InboundUpdate", "MessageLink", "Option", "OutboxMessage", "Outcome", "Person", "PersonRole",
+    "Identity", "InboundUpdate", "Menu", "MessageLink", "Option", "OutboxMessage", "Outcome", "Person", "PersonRole",
     "ProgressNote", "Proposal", "ScheduledJob", "SourceMessage", "StoredFile", "Support", "Survey",
     "SurveyResponse", "UTCDateTime", "Vote",
 ]

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import JSON, ForeignKey, Index, LargeBinary, String, Text
+from sqlalchemy import JSON, ForeignKey, Index, LargeBinary, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from .base import Base
@@ -73,3 +73,16 @@ class StoredFile(Base):
     media_type: Mapped[str] = mapped_column(String(100))
     content: Mapped[bytes] = mapped_column(LargeBinary)
     created_at: Mapped[datetime]
+
+
+class Menu(Base):
+    """The numbered choices last sent to a person privately on a platform without buttons:
+    a bare "2" in their private chat answers it (``commands[1]``)."""
+
+    __tablename__ = "menus"
+    __table_args__ = (UniqueConstraint("person_id", "platform"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    person_id: Mapped[int] = mapped_column(ForeignKey("people.id", ondelete="CASCADE"))
+    platform: Mapped[str] = mapped_column(String(32))
+    commands: Mapped[list] = mapped_column(JSON, default=list)
+    at: Mapped[datetime]

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import pytest
 
-from handlers.commands import Command, is_support_word, parse, split_number, strip_tag
+from handlers.commands import Command, is_support_word, menu_choice, parse, split_number, strip_tag
 from handlers.settings import Settings
 
 TAGS = Settings().report_tags  # ("#报事", "#報事", "#建议", "#求助", "#投诉")
@@ -203,3 +203,29 @@ def test_support_words(text):
 @pytest.mark.parametrize("text", ["+2", "1", "我也是这么想的", "路灯坏了", "", "me"])
 def test_not_support_words(text):
     assert not is_support_word(text)
+
+
+@pytest.mark.parametrize("text, name, args", [
+    ("#12 +1", "support", "12"), ("＃１２ 附议", "support", "12"), ("附议 12", "support", "12"),
+    ("附議12", "support", "12"), ("#12 2", "vote", "12 2"), ("#12 1,3", "vote", "12 1,3"),
+    ("#12 １、３", "vote", "12 １、３"), ("#12 先查线路再说", "comment", "12 先查线路再说"),
+    ("/附议 3", "support", "3"), ("#报事 3栋路灯坏了", "report", "3栋路灯坏了"),
+])
+def test_plain_text_platforms_name_the_concern_in_words(text, name, args):
+    command = parse(text, ("#报事",), plain=True)
+    assert (command.name, command.args) == (name, args)
+
+
+@pytest.mark.parametrize("text", ["1", "2", "#12", "3栋的灯也坏了", "#3栋 路灯坏了"])
+def test_plain_text_without_a_concern_number_is_no_command(text):
+    assert parse(text, ("#报事",), plain=True) is None
+
+
+def test_concern_first_forms_are_only_for_platforms_without_buttons():
+    assert parse("#12 +1", ("#报事",)) is None  # Telegram: a button or a reply does that
+
+
+@pytest.mark.parametrize("text, expected", [("1", 1), ("２", 2), (" 12 ", 12), ("0", None), ("123", None),
+                                            ("1楼", None), ("", None)])
+def test_menu_choice(text, expected):
+    assert menu_choice(text) == expected
