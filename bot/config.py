@@ -40,6 +40,20 @@ class TelegramSettings:
     webhook_path: str = "telegram"
     rate_limit: bool = True              # ~30 messages/s overall, 20/min per group
     tick_seconds: float = 5.0
+    enabled: bool = True                 # `shangliang run` serves Telegram
+
+
+@dataclass(frozen=True)
+class WeChatSettings:
+    """``[wechat]``: a wechaty puppet service. Its token comes only from the environment
+    (``WECHATY_PUPPET_SERVICE_TOKEN``)."""
+
+    enabled: bool = False                # `shangliang run` serves WeChat rooms too
+    puppet: str = "wechaty-puppet-service"
+    endpoint: str | None = None          # host:port of the puppet service's gateway
+    send_pause: float = 1.0              # seconds between two sends (WeChat restricts fast senders)
+    max_text: int = 2000                 # longer texts are split
+    start_timeout: float = 60.0          # seconds to wait for the login before giving up
 
 
 @dataclass(frozen=True)
@@ -50,9 +64,15 @@ class AppConfig:
     lexicon: Path | None = None
     source: str = "(defaults)"
     telegram: TelegramSettings = field(default_factory=TelegramSettings)
+    wechat: WeChatSettings = field(default_factory=WeChatSettings)
     sizes: Path | None = None
     intake_words: tuple[str, ...] = ()
     landmarks: dict[str, tuple[str, ...]] = field(default_factory=dict)
+
+    @property
+    def platforms(self) -> tuple[str, ...]:
+        """The chat platforms `shangliang run` serves."""
+        return tuple(p for p, on in (("telegram", self.telegram.enabled), ("wechat", self.wechat.enabled)) if on)
 
 
 def duration(value: str, where: str) -> timedelta:
@@ -76,7 +96,8 @@ KNOWN = {
     "survey": {"delay", "reminder_after", "open_for"},
     "intake": {"lexicon", "sizes", "words", "landmarks", "flood_per_minute"},
     "telegram": {"base_url", "webhook_url", "webhook_listen", "webhook_port", "webhook_path", "rate_limit",
-                 "tick_seconds"},
+                 "tick_seconds", "enabled"},
+    "wechat": {"enabled", "puppet", "endpoint", "send_pause", "max_text", "start_timeout"},
     "grids": {"key", "name"},
     "chats": {"key", "kind", "grid", "title", *PLATFORM_KEYS},
     "people": {"handle", "name", "roles", "grid", "language", *PLATFORM_KEYS},
@@ -121,7 +142,7 @@ def load(path: str | Path | None = None, environ: dict[str, str] | None = None) 
         raise ConfigError('intake.landmarks maps a place to its names, e.g. {菜市场 = ["菜场", "农贸市场"]}')
     return AppConfig(database_url=url, settings=_settings(data), directory=_directory(data),
                      lexicon=(base / lexicon) if lexicon else None, source=str(path or "(defaults)"),
-                     telegram=_telegram(data.get("telegram", {})),
+                     telegram=_telegram(data.get("telegram", {})), wechat=_wechat(data.get("wechat", {})),
                      sizes=(base / sizes) if sizes else None, intake_words=tuple(words),
                      landmarks={k: tuple(v) for k, v in landmarks.items()})
 
@@ -136,9 +157,12 @@ def _telegram(table: dict) -> TelegramSettings:
             webhook_port=int(table.get("webhook_port", default.webhook_port)),
             webhook_path=str(table.get("webhook_path", default.webhook_path)).strip("/"),
             rate_limit=table.get("rate_limit", default.rate_limit),
-            tick_seconds=float(table.get("tick_seconds", default.tick_seconds)))
+            tick_seconds=float(table.get("tick_seconds", default.tick_seconds)),
+            enabled=table.get("enabled", default.enabled))
     except (TypeError, ValueError) as exc:
         raise ConfigError(f"telegram: {exc}") from None
+    if not isinstance(tg.enabled, bool):
+        raise ConfigError("telegram.enabled must be true or false")
     if not tg.base_url.startswith(("http://", "https://")):
         raise ConfigError("telegram.base_url must start with http:// or https://")
     if not isinstance(tg.rate_limit, bool):
@@ -146,6 +170,24 @@ def _telegram(table: dict) -> TelegramSettings:
     if tg.webhook_url and not tg.webhook_url.startswith("https://"):
         raise ConfigError("telegram.webhook_url must be an https:// address Telegram can reach")
     return tg
+
+
+def _wechat(table: dict) -> WeChatSettings:
+    default = WeChatSettings()
+    try:
+        wc = WeChatSettings(
+            enabled=table.get("enabled", default.enabled), puppet=str(table.get("puppet", default.puppet)),
+            endpoint=str(table["endpoint"]) if table.get("endpoint") else None,
+            send_pause=float(table.get("send_pause", default.send_pause)),
+            max_text=int(table.get("max_text", default.max_text)),
+            start_timeout=float(table.get("start_timeout", default.start_timeout)))
+    except (TypeError, ValueError) as exc:
+        raise ConfigError(f"wechat: {exc}") from None
+    if not isinstance(wc.enabled, bool):
+        raise ConfigError("wechat.enabled must be true or false")
+    if wc.send_pause < 0 or wc.max_text < 100 or wc.start_timeout <= 0:
+        raise ConfigError("wechat: send_pause must be ≥ 0, max_text ≥ 100 and start_timeout > 0")
+    return wc
 
 
 def _settings(data: dict) -> Settings:

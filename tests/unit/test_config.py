@@ -278,3 +278,28 @@ def test_telegram_ids_on_people_and_chats_are_accepted(write):
     assert chats["grid-1"].ids == {}
     assert people["wang"].ids == {"telegram": "12345"}
     assert people["ma"].ids == {}
+
+
+def test_platforms_served_by_default_and_wechat_switched_on(write):
+    assert load(write(DIRECTORY), environ={}).platforms == ("telegram",)
+    config = load(write(DIRECTORY + '\n[wechat]\nenabled = true\nendpoint = "127.0.0.1:8788"\nsend_pause = 0.5\n'
+                        '\n[telegram]\nenabled = false\n'), environ={})
+    assert config.platforms == ("wechat",)
+    assert (config.wechat.endpoint, config.wechat.send_pause, config.wechat.max_text) == ("127.0.0.1:8788", 0.5, 2000)
+
+
+@pytest.mark.parametrize("table, words", [
+    ('enabled = "yes"', "wechat.enabled"), ("send_pause = -1", "send_pause"), ("max_text = 10", "max_text"),
+    ('start_timeout = "soon"', "wechat"), ("token = 'abc'", "unknown key"),
+])
+def test_bad_wechat_settings_are_named(write, table, words):
+    with pytest.raises(ConfigError, match=words):
+        load(write(f"[wechat]\n{table}\n"), environ={})
+
+
+def test_wechat_room_and_person_ids_are_accepted(write):
+    text = DIRECTORY.replace('key = "grid-1"\nkind = "grid"\n', 'key = "grid-1"\nkind = "grid"\nwechat = "R:123@chatroom"\n')
+    text = text.replace('handle = "wang"\n', 'handle = "wang"\nwechat = "wxid_wang"\n')
+    directory = load(write(text), environ={}).directory
+    assert {c.key: c.ids for c in directory.chats}["grid-1"] == {"wechat": "R:123@chatroom"}
+    assert {p.handle: p.ids for p in directory.people}["wang"] == {"wechat": "wxid_wang"}
