@@ -55,7 +55,8 @@ class Host:
         self._loop = asyncio.get_running_loop()
         self._attached.add(transport.platform)
         if self.deliver:
-            core = DeliveryCore(self.app.sessions, transport, self.app.clock)
+            core = DeliveryCore(self.app.sessions, transport, self.app.clock,
+                                language=self.app.config.settings.language)
             self.cores[transport.platform] = core
             self._tasks[transport.platform] = asyncio.create_task(core.run(), name=f"deliver-{transport.platform}")
         if self._ticker is None:

@@ -135,7 +135,7 @@ class Replay:
         self.app.clock.set(until)
 
     def flush(self) -> None:
-        drain_sync(self.app.sessions, self.transport, self.app.clock.now())
+        drain_sync(self.app.sessions, self.transport, self.app.clock.now(), language=self.app.config.settings.language)
 
     def incoming(self, event: dict) -> Incoming:
         private = event["chat"] in ("private", "私聊")

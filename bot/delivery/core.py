@@ -27,8 +27,9 @@ EXPECTED = (RetryLater, Unreachable, Rejected, Moved)
 
 class DeliveryCore:
     def __init__(self, sessions: sessionmaker[Session], transport: Transport, clock: Clock, *, batch: int = 5,
-                 idle: float = 1.0, lease: timedelta = timedelta(seconds=60)) -> None:
+                 idle: float = 1.0, lease: timedelta = timedelta(seconds=60), language: str = "zh") -> None:
         self.sessions, self.transport, self.clock = sessions, transport, clock
+        self.language = language  # the community's, for notices about refused messages
         self.batch, self.idle, self.lease = batch, idle, lease
         self.wake = asyncio.Event()
         self.sent = 0  # rows this core delivered
@@ -89,15 +90,16 @@ class DeliveryCore:
     def _record(self, row: OutboxMessage, prepared: Prepared, now: datetime, receipt: Receipt | None,
                 error: BaseException | None) -> int:
         with self.sessions() as session:
-            delivered = record(session, row, prepared.chat_id, now, receipt, error, person_id=prepared.person_id)
+            delivered = record(session, row, prepared.chat_id, now, receipt, error, person_id=prepared.person_id,
+                               language=self.language)
             session.commit()
             return delivered
 
 
 def drain_sync(sessions: sessionmaker[Session], transport: Transport, now: datetime, *, batch: int = 5,
-               limit: int = 10_000) -> int:
+               limit: int = 10_000, language: str = "zh") -> int:
     """Send every row due at ``now`` through the same loop, from synchronous code (replay, tests)."""
-    core = DeliveryCore(sessions, transport, _Fixed(now), batch=batch)
+    core = DeliveryCore(sessions, transport, _Fixed(now), batch=batch, language=language)
 
     async def drain() -> int:
         handled = 0

@@ -2,7 +2,8 @@
 
 ``RetryLater`` puts the row back after a delay, ``Moved`` records the chat's new id and
 sends again at once, ``Unreachable`` gives up on that recipient and remembers it for the
-coordinators (the digest lists it), ``Rejected`` fails the row; any other error is retried
+coordinators (the digest lists it), ``Rejected`` fails the row and lets
+``handlers.delivery_faults`` fall back or tell who needs to know; any other error is retried
 a few times, then the row fails.
 """
 from __future__ import annotations
@@ -12,6 +13,7 @@ from datetime import datetime, timedelta
 
 from sqlalchemy.orm import Session
 
+from handlers import delivery_faults
 from storage import menus, outbox
 from storage.models import Chat, Deliberation, OutboxMessage
 
@@ -23,7 +25,7 @@ MAX_ATTEMPTS = 8
 
 def record(session: Session, row: OutboxMessage, chat_id: int | None, now: datetime,
            receipt: Receipt | None = None, error: BaseException | None = None, *,
-           person_id: int | None = None) -> int:
+           person_id: int | None = None, language: str = "zh") -> int:
     """Store the outcome of one attempt (the caller commits); 1 if the row was delivered."""
     if error is None:
         _store_receipt(session, row, chat_id, receipt or Receipt())
@@ -44,6 +46,7 @@ def record(session: Session, row: OutboxMessage, chat_id: int | None, now: datet
     elif isinstance(error, Rejected):
         log.error("outbox %s: the platform refused the message: %s", row.id, error)
         outbox.mark_failed(session, row.id, "failed", str(error))
+        delivery_faults.rejected(session, row, str(error), now, language)  # never silent
     else:
         delay = error.seconds if isinstance(error, RetryLater) else 30
         text = str(error) if isinstance(error, RetryLater) else f"{type(error).__name__}: {error}"

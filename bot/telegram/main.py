@@ -83,7 +83,8 @@ async def _deliver(config: AppConfig, token: str, sessions, batch: int, lease: t
     base = config.telegram.base_url
     bot = ExtBot(token, base_url=f"{base}/bot", base_file_url=f"{base}/file/bot", rate_limiter=_limiter(config))
     async with bot:  # getMe: a wrong token fails here, before any row is leased
-        pump = DeliveryCore(sessions, TelegramTransport(bot), SystemClock(), batch=batch, lease=lease)
+        pump = DeliveryCore(sessions, TelegramTransport(bot), SystemClock(), batch=batch, lease=lease,
+                            language=config.settings.language)
         log.info("delivering Telegram messages as @%s (batch %d, lease %ss)", bot.username, batch,
                  lease.total_seconds())
         return await worker.serve(pump, until_idle=until_idle)

@@ -66,6 +66,10 @@ TEXTS = {
     "refused.need_number": "⚠️ Please give the concern number, e.g. {example}",
     "refused.need_text": "⚠️ The text is empty, e.g. {example}",
     "refused.empty_report": "⚠️ Please say what the problem is after the tag, e.g. #报事 the street light at building 3 is broken",
+    # a platform refused a poll, card or file for good (handlers/delivery_faults.py)
+    "delivery.poll_fallback": "🗳 The poll on #{number} could not be sent as a platform poll; vote with the buttons below or /vote {number} option-number:\n{question}\n{options}",
+    "delivery.poll_failed": "⚠️ The poll on #{number} could not be sent as a platform poll ({reason}). The committee votes with buttons and /vote instead; the deliberation goes on.",
+    "delivery.file_failed": "⚠️ A file could not be sent ({reason}): {name}. Try again later, or a shorter period.",
     "refused.no_menu": "🤔 “{number}”: there is no numbered choice waiting for your answer. Send /help to see the commands.",
     "refused.unknown_command": "🤔 There is no /{name} command. Send /help for the list.",
     "refused.private_grid": "⚠️ I do not know which grid this belongs to. Report in your grid group, or name your grid first, e.g. /report {example_grid} the light at building 3 is broken",

@@ -63,6 +63,10 @@ TEXTS = {
     "refused.need_number": "⚠️ 请写上事项编号，例如：{example}",
     "refused.need_text": "⚠️ 内容不能为空，例如：{example}",
     "refused.empty_report": "⚠️ 请在标签后写明要反映的事情，例如：#报事 3栋门口路灯坏了一周了",
+    # a platform refused a poll, card or file for good (handlers/delivery_faults.py)
+    "delivery.poll_fallback": "🗳 #{number} 的投票没能以平台投票的形式发出，请用下面的按钮或 /投票 {number} 选项号 投票：\n{question}\n{options}",
+    "delivery.poll_failed": "⚠️ #{number} 的投票没能以平台投票的形式发出（{reason}）。委员会群已改为按钮和 /投票 投票，协商照常进行。",
+    "delivery.file_failed": "⚠️ 文件没能发出（{reason}）：{name}。请稍后再试，或缩短统计时段。",
     "refused.no_menu": "🤔 「{number}」：现在没有等您回复编号的选项。发送 /帮助 查看可用的命令。",
     "refused.unknown_command": "🤔 没有「/{name}」这个命令。发送 /help 查看可用命令。",
     "refused.private_grid": "⚠️ 不知道这件事属于哪个网格。请在所在网格群里报事，或在内容前写上网格名，例如：/report {example_grid} 3栋门口路灯坏了",

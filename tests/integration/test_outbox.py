@@ -331,3 +331,28 @@ def test_concurrent_claimers_take_every_row_exactly_once(engine):
     with sessions() as session:
         assert session.scalar(select(func.count()).select_from(OutboxMessage).where(
             OutboxMessage.attempts == 1, OutboxMessage.locked_until.is_not(None))) == 400
+
+
+def test_a_refused_card_edit_is_posted_again_as_a_new_message(app, t0):
+    from bot.delivery import Rejected
+    row_id = enqueue(app, now=t0, text="#1 卡片（已接单）", payload={"edit": "55"})
+    transport = ScriptedTransport(Rejected("message to edit not found"))
+    drain(app.sessions, transport, t0)
+    assert row(app, row_id).state == "failed"
+    with app.sessions() as s:
+        again = s.scalars(select(OutboxMessage).where(OutboxMessage.kind == "delivery.card_resent")).one()
+        assert (again.text, again.chat_id, again.payload) == ("#1 卡片（已接单）", chat_id(app, "committee"), {})
+        assert again.state == "sent" and transport.delivered == [again.id]  # and it went out
+
+
+def test_a_refused_file_is_reported_to_who_asked_and_to_the_coordinators(app, t0):
+    from bot.delivery import Rejected
+    from storage import files
+    with app.sessions() as s:
+        file_id = files.save(s, name="台账.xlsx", media_type="application/vnd.ms-excel", content=b"x" * 10, now=t0)
+        s.commit()
+    enqueue(app, now=t0, text="📎 台账 2026-03", person_id=person_id(app, "ma"), payload={"file": file_id})
+    transport = ScriptedTransport(Rejected("Request Entity Too Large"))
+    drain(app.sessions, transport, t0)
+    told = {label for _, label in transport.calls[1:]}  # what was sent after the refusal
+    assert told == {"coordinators", "@ma"}

@@ -105,3 +105,30 @@ async def test_in_a_forum_committee_each_deliberation_gets_its_topic(tgbot):
     with tgbot.app.sessions() as s:
         comments = [(c.person.handle, c.position) for c in s.scalars(select(Comment))]
     assert comments == [("zhao", "neutral")]
+
+
+async def test_a_poll_telegram_refuses_falls_back_to_buttons_and_the_opener_and_coordinators_are_told(tgbot):
+    sb = tgbot.sb
+    sb.fail("sendPoll", error_code=400, description="Bad Request: POLL_OPTION_DUPLICATE")
+    await tgbot.say(tgbot.uid("liu"), "liu", "/start")  # the member has a private chat with the bot
+    await tgbot.say(GRID, "wang", "#报事 3栋想加装电梯，老人爬楼太难")
+    await tgbot.say(COMMITTEE, "liu", "/claim 1")
+    await tgbot.say(COMMITTEE, "liu", "/size 1 大事")
+    await tgbot.say(COMMITTEE, "liu", "/deliberate 1 是否支持3栋加装电梯 同意/反对/再议 48h")
+    await tgbot.settle()
+    assert [m for m in sb.sent(COMMITTEE) if "poll" in m] == []  # refused
+    [fallback] = [m for m in sb.sent(COMMITTEE) if "没能以平台投票的形式发出" in m.get("text", "")]
+    labels = [b["text"] for row in fallback["reply_markup"]["inline_keyboard"] for b in row]
+    assert labels == ["1. 同意", "2. 反对", "3. 再议"]
+    told = [m["text"] for m in sb.sent(tgbot.uid("liu")) if "没能以平台投票的形式发出" in m["text"]]
+    assert told and "poll_option_duplicate" in told[0].lower()
+    assert any("没能以平台投票的形式发出" in m["text"] for m in sb.sent(COORDINATORS))
+
+    # the deliberation goes on: a member votes with the fallback's button
+    data = fallback["reply_markup"]["inline_keyboard"][0][0]["callback_data"]
+    before = tgbot.processed
+    sb.press(COMMITTEE, fallback["message_id"], tgbot.uid("zhao"), data)
+    await sb.wait_for(lambda: tgbot.processed > before)
+    await tgbot.settle()
+    with tgbot.app.sessions() as s:
+        assert len(s.scalars(select(Vote)).all()) == 1
