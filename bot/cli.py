@@ -73,7 +73,8 @@ def _parser() -> argparse.ArgumentParser:
     ev.add_argument("--json", action="store_true", help="the scores as JSON")
     ev.set_defaults(func=_intake_eval)
 
-    run = sub.add_parser("run", help="run the Telegram bot (token from SHANGLIANG_TELEGRAM_TOKEN)")
+    run = sub.add_parser("run", help="serve the platforms the config enables: Telegram (token from "
+                                     "SHANGLIANG_TELEGRAM_TOKEN), WeChat (WECHATY_PUPPET_SERVICE_TOKEN)")
     run.add_argument("--config", help="TOML config (database, community rules, grids, chats, people)")
     run.add_argument("--no-deliver", action="store_true",
                      help="leave sending to `shangliang deliver` workers")
@@ -194,7 +195,7 @@ def _intake_eval(args: argparse.Namespace) -> int:
 
 
 def _run(args: argparse.Namespace) -> int:
-    from .telegram.main import run
+    from .serve import run
     return run(load(args.config), os.environ, deliver=not args.no_deliver)
 
 

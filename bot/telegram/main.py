@@ -1,5 +1,5 @@
-"""``shangliang run`` (the Telegram bot, polling or webhook) and ``shangliang deliver``
-(a Telegram delivery worker: any number may drain one PostgreSQL database)."""
+"""The Telegram adapter as ``shangliang run`` builds it (polling or webhook), and
+``shangliang deliver`` (a Telegram delivery worker: any number may drain one PostgreSQL database)."""
 from __future__ import annotations
 
 import asyncio
@@ -15,11 +15,11 @@ from storage import migrate
 from storage.db import redact_url, session_factory
 
 from .. import worker
-from ..bootstrap import bootstrap, connect
+from ..bootstrap import App, connect
 from ..host import Host
 from ..config import AppConfig, ConfigError
 from ..delivery.core import DeliveryCore
-from .runtime import CAPABILITIES, TelegramRuntime, Webhook
+from .runtime import TelegramRuntime, Webhook
 from .transport import TelegramTransport
 
 log = logging.getLogger(__name__)
@@ -27,7 +27,7 @@ TOKEN_VARIABLE = "SHANGLIANG_TELEGRAM_TOKEN"
 SECRET_VARIABLE = "SHANGLIANG_TELEGRAM_WEBHOOK_SECRET"
 
 
-def _token(environ: Mapping[str, str]) -> str:
+def check_token(environ: Mapping[str, str]) -> str:
     token = environ.get(TOKEN_VARIABLE, "").strip()
     if not token:
         raise ConfigError(f"set {TOKEN_VARIABLE} to the token BotFather gave you (it is never read from a file)")
@@ -40,12 +40,10 @@ def _limiter(config: AppConfig) -> AIORateLimiter | None:
     return AIORateLimiter(overall_max_rate=30, group_max_rate=20, max_retries=0) if config.telegram.rate_limit else None
 
 
-def run(config: AppConfig, environ: Mapping[str, str], *, deliver: bool = True) -> int:
-    """Serve updates; with ``deliver=False`` leave the outbox to ``shangliang deliver`` workers."""
-    token = _token(environ)
+def adapter(app: App, host: Host, config: AppConfig, environ: Mapping[str, str]) -> TelegramRuntime:
+    """The Telegram adapter for a host: polling, or webhook mode when ``webhook_url`` is set."""
+    token = check_token(environ)
     tg = config.telegram
-    app = bootstrap(config, platforms=("telegram",), caps=CAPABILITIES)
-    host = Host(app, deliver=deliver, tick_seconds=tg.tick_seconds)
     webhook = None
     if tg.webhook_url:
         webhook = Webhook(listen=tg.webhook_listen, port=tg.webhook_port, url_path=tg.webhook_path,
@@ -53,18 +51,14 @@ def run(config: AppConfig, environ: Mapping[str, str], *, deliver: bool = True) 
         log.info("webhook mode on %s:%s/%s", tg.webhook_listen, tg.webhook_port, tg.webhook_path)
     else:
         log.info("long polling %s", tg.base_url)
-    runtime = TelegramRuntime(app, token=token, base_url=tg.base_url, rate_limiter=_limiter(config), host=host,
-                              webhook=webhook)
-    try:
-        return asyncio.run(host.serve([runtime]))
-    finally:
-        app.close()
+    return TelegramRuntime(app, token=token, base_url=tg.base_url, rate_limiter=_limiter(config), host=host,
+                           webhook=webhook)
 
 
 def deliver(config: AppConfig, environ: Mapping[str, str], *, database_url: str | None = None, batch: int = 5,
             lease_seconds: float = 60.0, until_idle: bool = False) -> int:
     """Drain the Telegram outbox until stopped; return how many messages this worker sent."""
-    token = _token(environ)
+    token = check_token(environ)
     if batch < 1 or lease_seconds <= 0:
         raise ConfigError("--batch must be at least 1 and --lease positive")
     url = database_url or config.database_url

@@ -1,0 +1,52 @@
+"""``shangliang run``: one host serving every platform the config enables (Telegram, WeChat).
+
+The WeChat adapter (and wechaty) is imported only when WeChat is enabled, so a
+Telegram-only install does not need the ``wechat`` extra.
+"""
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Mapping
+
+from handlers.capabilities import Capabilities
+
+from .bootstrap import bootstrap
+from .config import AppConfig, ConfigError
+from .host import Host
+
+
+def _wechat_module():
+    try:
+        from .wechat import main as wechat_main
+        from .wechat.runtime import CAPS
+    except ImportError as exc:
+        raise ConfigError(f"WeChat is enabled but its extra is not installed ({exc.name}): "
+                          "pip install -e '.[wechat]'") from None
+    return wechat_main, CAPS
+
+
+def run(config: AppConfig, environ: Mapping[str, str], *, deliver: bool = True) -> int:
+    """Serve until SIGINT/SIGTERM; with ``deliver=False`` leave sending to `shangliang deliver`."""
+    platforms = config.platforms
+    if not platforms:
+        raise ConfigError("no platform enabled: set telegram.enabled or wechat.enabled to true")
+    caps = Capabilities()
+    builders = []
+    if "telegram" in platforms:
+        from .telegram import main as telegram_main
+        from .telegram.runtime import CAPS as TELEGRAM
+        caps = caps.with_platform("telegram", TELEGRAM)
+        telegram_main.check_token(environ)  # before the database is touched
+        builders.append(telegram_main.adapter)
+    if "wechat" in platforms:
+        wechat_main, wechat_caps = _wechat_module()
+        caps = caps.with_platform("wechat", wechat_caps)
+        wechat_main.credentials(config, environ)
+        builders.append(wechat_main.adapter)
+    app = bootstrap(config, platforms=platforms, caps=caps)
+    try:
+        host = Host(app, deliver=deliver, tick_seconds=config.telegram.tick_seconds)
+        adapters = [build(app, host, config, environ) for build in builders]
+        return asyncio.run(host.serve(adapters))
+    finally:
+        app.close()

@@ -1,0 +1,53 @@
+"""The shims in bot/wechat/compat.py were written for exact versions: a different install fails here."""
+import importlib.metadata
+import os
+
+import pytest
+
+from . import require_wechaty
+
+require_wechaty()
+
+from bot.wechat import compat  # noqa: E402
+
+
+def test_the_installed_wechaty_packages_are_the_pinned_versions():
+    try:
+        compat.check_versions()
+    except compat.WeChatCompatError as exc:
+        pytest.fail(f"re-check every shim in bot/wechat/compat.py before moving a pin: {exc}", pytrace=False)
+
+
+def test_the_pins_match_the_wechat_extra_in_pyproject():
+    requirements = importlib.metadata.requires("shangliang") or []
+    extra = {r.split(";")[0].strip().replace(" ", "") for r in requirements if 'extra == "wechat"' in r}
+    for name, version in compat.EXPECTED.items():
+        assert f"{name}=={version}" in extra, (name, version, sorted(extra))
+
+
+def test_a_different_version_is_named_with_what_was_expected():
+    installed = {**compat.EXPECTED, "wechaty": "0.11.0", "pyee": "12.0.0", "urllib3": "1.26.20"}
+
+    def version(name):
+        if name == "grpclib":
+            raise importlib.metadata.PackageNotFoundError(name)
+        return installed[name]
+
+    with pytest.raises(compat.WeChatCompatError) as caught:
+        compat.check_versions(version)
+    message = str(caught.value)
+    assert "wechaty==0.10.7 (installed: 0.11.0)" in message
+    assert "grpclib==0.4.9 (installed: missing)" in message
+    assert "pyee>=11.0,<12 (installed: 12.0.0)" in message
+    assert "urllib3" not in message and "pip install" in message
+
+
+@pytest.mark.asyncio
+async def test_wechaty_imports_with_the_shims_and_keeps_its_files_in_the_given_folder(wechaty_cache):
+    wechaty = compat.load(wechaty_cache)
+    assert os.environ["CACHE_DIR"] == str(wechaty_cache.resolve())
+    from wechaty.schema import WechatySchedulerOptions
+    assert WechatySchedulerOptions.job_store.startswith(f"sqlite:///{wechaty_cache.resolve()}")
+    from wechaty_puppet import Puppet
+    options = compat.options(Puppet())
+    assert options.port == 0 and options.puppet_options is not wechaty.WechatyOptions.puppet_options
