@@ -77,3 +77,21 @@ async def test_a_committee_runs_the_whole_loop_in_wechat(wxbot):
     with bot.app.sessions() as s:
         assert s.scalar(select(SurveyResponse.rating)) == "dissatisfied"
     assert any("不满意" in t for t in p.sent_to(COORDINATORS))
+
+
+async def test_messages_arriving_out_of_order_get_clear_answers_and_leave_consistent_state(wxbot):
+    """Over gRPC a later message can arrive first: a support of #1 before the report of #1."""
+    bot, p = wxbot, wxbot.puppet
+    bot.say(GRID, "li", "#1 +1")          # sent second, arrives first
+    await bot.settle()
+    bot.say(GRID, "wang", "#报事 3栋门口路灯坏了")
+    await bot.settle()
+    answers = p.sent_to(GRID)
+    assert any("#1" in t and ("没有" in t or "不存在" in t) for t in answers[:1]), answers  # a clear answer
+    assert not any("抱歉" in t for t in answers)                                       # never the apology
+    with bot.app.sessions() as s:
+        assert s.get(Concern, 1) is not None and s.scalars(select(Support)).all() == []
+    bot.say(GRID, "li", "#1 +1")           # said again, it counts
+    await bot.settle()
+    with bot.app.sessions() as s:
+        assert len(s.scalars(select(Support)).all()) == 1
