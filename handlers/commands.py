@@ -120,7 +120,7 @@ def _plain(text: str) -> Command | None:
 def menu_choice(text: str) -> int | None:
     """A bare number (1–99) typed in a private chat: the choice of the last numbered menu."""
     value = unicodedata.normalize("NFKC", text).strip()
-    return int(value) if value.isdigit() and len(value) <= 2 and int(value) > 0 else None
+    return int(value) if value.isdecimal() and len(value) <= 2 and int(value) > 0 else None
 
 
 def strip_tag(text: str, tags: tuple[str, ...]) -> str | None:

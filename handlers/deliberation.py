@@ -254,7 +254,7 @@ def _chosen_options(poll: Deliberation, rest: str, number: int) -> list[Option]:
     chosen: list[Option] = []
     for token in tokens:
         option = by_text.get(token)
-        if option is None and token.isdigit() and 1 <= int(token) <= len(poll.options):
+        if option is None and token.isdecimal() and len(token) <= 2 and 1 <= int(token) <= len(poll.options):
             option = poll.options[int(token) - 1]
         if option is None:
             raise Refused("refused.bad_option", count=len(poll.options), number=number)

@@ -10,6 +10,7 @@ crash is not handled twice.
 """
 from __future__ import annotations
 
+import dataclasses
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -24,8 +25,10 @@ from storage.models import Chat, Identity, Person
 
 from . import cards, committee, deliberation, followup, following, intake, reports, stats, poll_rules, surveys, views
 from .capabilities import TEXT_ONLY, Capabilities
+from .cleaning import clean
 from .nlp.pipeline import Intake
 from .clock import Clock
+from .common import MAX_NUMBER
 from .commands import Command, is_support_word, menu_choice, parse
 from .context import Context, render
 from .lifecycle import RULES, Refused, Role
@@ -80,6 +83,7 @@ class Dispatcher:
         self.caps = caps
 
     def handle(self, message: Incoming) -> Result:
+        message = dataclasses.replace(message, text=clean(message.text), sender_name=clean(message.sender_name))
         plain = not self.caps.of(message.platform).buttons  # people answer in words and numbers
         command = parse(message.text, self.settings.report_tags, plain=plain)
         if message.edited:
@@ -176,7 +180,7 @@ class Dispatcher:
         if number is None and message.reply_to_id is not None:
             link = queries.concern_for_message(ctx.session, ctx.chat.id, message.reply_to_id)
             number = link.concern_id if link else None
-        concern = queries.concern(ctx.session, number) if number is not None else None
+        concern = queries.concern(ctx.session, number) if number is not None and number <= MAX_NUMBER else None
         if concern is None:
             return None
         if is_support_word(message.text):

@@ -24,7 +24,7 @@ def set_quorum(ctx: Context, args: str) -> None:
     poll = _open_poll(ctx, concern)
     value = rest.strip()
     percent = _PERCENT.match(value)
-    if value.isdigit() and int(value) > 0:
+    if value.isdecimal() and len(value) <= 4 and int(value) > 0:  # ² is a digit, not a number; 10⁴ voters is plenty
         poll.quorum_count = int(value)
     elif percent and 0 < float(percent.group(1)) <= 100:
         poll.quorum_count, poll.quorum_share = None, float(percent.group(1)) / 100

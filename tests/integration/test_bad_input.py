@@ -253,3 +253,46 @@ def test_numbers_typed_by_members_are_masked_for_everyone_but_the_coordinators(h
     assert groups and all("5621" in t and "0000" not in t for t in groups)
     private = texts_to(sent, "@wang")
     assert private and "139****5621" in private[0] and "139-0000-5621" not in private[0]
+
+
+# --- input that used to reach the apology (an exception) ------------------------------------
+
+def no_apology(sent) -> None:
+    assert not any("抱歉" in m.text for m in sent), [m.text for m in sent]
+
+
+def test_a_nul_byte_or_a_lone_surrogate_in_a_report_is_dropped_and_the_report_kept(h):
+    for n, text in enumerate(("#报事 3栋门口路灯坏了\x00", "#报事 5栋楼道灯不亮\ud83d了"), start=1):
+        result, sent = h.say("grid-1", "wang" if n == 1 else "li", text)
+        assert result.status == "done", result
+        no_apology(sent)
+        with h.app.sessions() as s:
+            stored = s.get(Concern, n).text
+        assert "\x00" not in stored and "\ud83d" not in stored and ("路灯坏了" in stored or "灯不亮了" in stored)
+
+
+@pytest.mark.parametrize("text", ["/进度 99999999999999999999", "/附议 99999999999999999999",
+                                  "/status #99999999999999999999"])
+def test_a_huge_concern_number_is_a_number_that_does_not_exist(h, text):
+    result, sent = h.say("grid-1", "li", text)
+    assert result.status == "refused" and "没有" in result.reply
+    no_apology(sent)
+
+
+def test_a_huge_reply_to_concern_number_is_ignored_not_an_error(h):
+    result, sent = h.say("grid-1", "li", "我也觉得", reply_to_concern=99999999999999999999)
+    assert result.status == "ignored"
+    no_apology(sent)
+
+
+@pytest.mark.parametrize("text, words", [("/vote 1 ²", "选项编号"), ("/quorum 1 99999999999999999999", "人数或比例"),
+                                         ("/quorum 1 ³", "人数或比例")])
+def test_odd_digits_and_huge_numbers_in_votes_and_quorum_are_refused_clearly(h, text, words):
+    h.say("grid-1", "wang", "#报事 3栋想加装电梯")
+    h.say("committee", "liu", "/claim 1")
+    h.say("committee", "liu", "/size 1 大事")
+    assert h.say("committee", "liu", "/deliberate 1")[0].status == "done"
+    who = "ma" if text.startswith("/quorum") else "zhao"
+    result, sent = h.say("coordinators" if who == "ma" else "committee", who, text)
+    assert result.status == "refused" and words in result.reply, result
+    no_apology(sent)
