@@ -25,6 +25,7 @@ from .ticker import Ticker
 
 log = logging.getLogger(__name__)
 SIGNALS = (signal.SIGINT, signal.SIGTERM)
+STOP_GRACE = 10.0  # seconds a stopping platform's delivery core may take to finish its batch
 
 
 class Adapter(Protocol):
@@ -67,10 +68,14 @@ class Host:
         """A platform stops: its core ends; the ticker stops with the last platform."""
         self._attached.discard(platform)
         task = self._tasks.pop(platform, None)
-        self.cores.pop(platform, None)
+        core = self.cores.pop(platform, None)
         if task is not None:
-            task.cancel()
-            await asyncio.gather(task, return_exceptions=True)
+            core.stop()  # finish the send in hand: a row cut off mid-send would go out twice
+            try:
+                await asyncio.wait_for(asyncio.shield(task), timeout=STOP_GRACE)
+            except (asyncio.TimeoutError, Exception):
+                task.cancel()
+                await asyncio.gather(task, return_exceptions=True)
         if not self._attached and self._ticker is not None:
             await asyncio.to_thread(self._ticker.stop)
             self._ticker = None

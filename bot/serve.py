@@ -8,21 +8,19 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Mapping
 
-from handlers.capabilities import Capabilities
-
 from .bootstrap import bootstrap
 from .config import AppConfig, ConfigError
 from .host import Host
+from .platforms import ALL
 
 
 def _wechat_module():
     try:
         from .wechat import main as wechat_main
-        from .wechat.runtime import CAPS
     except ImportError as exc:
         raise ConfigError(f"WeChat is enabled but its extra is not installed ({exc.name}): "
                           "pip install -e '.[wechat]'") from None
-    return wechat_main, CAPS
+    return wechat_main
 
 
 def run(config: AppConfig, environ: Mapping[str, str], *, deliver: bool = True) -> int:
@@ -30,20 +28,17 @@ def run(config: AppConfig, environ: Mapping[str, str], *, deliver: bool = True) 
     platforms = config.platforms
     if not platforms:
         raise ConfigError("no platform enabled: set telegram.enabled or wechat.enabled to true")
-    caps = Capabilities()
     builders = []
     if "telegram" in platforms:
         from .telegram import main as telegram_main
-        from .telegram.runtime import CAPS as TELEGRAM
-        caps = caps.with_platform("telegram", TELEGRAM)
         telegram_main.check_token(environ)  # before the database is touched
         builders.append(telegram_main.adapter)
     if "wechat" in platforms:
-        wechat_main, wechat_caps = _wechat_module()
-        caps = caps.with_platform("wechat", wechat_caps)
+        wechat_main = _wechat_module()
         wechat_main.credentials(config, environ)
         builders.append(wechat_main.adapter)
-    app = bootstrap(config, platforms=platforms, caps=caps)
+    # every platform's capabilities, served here or by another process on the same database
+    app = bootstrap(config, platforms=platforms, caps=ALL)
     try:
         host = Host(app, deliver=deliver, tick_seconds=config.telegram.tick_seconds)
         adapters = [build(app, host, config, environ) for build in builders]

@@ -10,10 +10,11 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from sqlalchemy import delete
 from sqlalchemy.orm import Session
 
 from storage import outbox, queries
-from storage.models import Deliberation, OutboxMessage, Person
+from storage.models import Deliberation, MessageLink, OutboxMessage, Person
 
 from . import buttons
 from .privacy import mask
@@ -31,8 +32,14 @@ def rejected(session: Session, row: OutboxMessage, reason: str, now: datetime, l
     if "poll" in payload:
         _poll(session, row, payload["poll"], reason, now, language)
     elif "edit" in payload and row.chat_id is not None:
+        # the card cannot be edited any more (deleted, too old): forget it and post it anew,
+        # linked as that card, so the next change edits the new one instead of failing again
+        session.execute(delete(MessageLink).where(MessageLink.chat_id == row.chat_id,
+                                                  MessageLink.external_message_id == str(payload["edit"])))
+        which = row.kind.split(".", 1)[1] if row.kind.startswith("card.") else None
         outbox.enqueue(session, kind="delivery.card_resent", text=row.text, now=now, platform=row.platform,
-                       chat_id=row.chat_id, concern_id=row.concern_id, buttons=row.buttons)
+                       chat_id=row.chat_id, concern_id=row.concern_id, buttons=row.buttons,
+                       payload={"card": which} if which else None)
     elif "file" in payload:
         _tell(session, row, language, now, "delivery.file_failed", reason=reason,
               name=row.text.split("\n", 1)[0][:80])

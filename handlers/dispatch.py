@@ -60,11 +60,19 @@ _RETRY_STATES = {"40001", "40P01"}  # PostgreSQL: serialization failure, deadloc
 
 
 def _retryable(error: Exception) -> bool:
-    """A conflict with a concurrent command (not a bug): the same command may succeed now."""
-    if isinstance(error, (StaleDataError, IntegrityError)):
+    """A conflict with a concurrent command (not a bug): the same command may succeed now.
+
+    A stale version, a unique row written at the same moment, a serialization failure or
+    deadlock, a busy SQLite file or a dropped connection; any other integrity error is a bug.
+    """
+    if isinstance(error, StaleDataError):
         return True
-    sqlstate = getattr(getattr(error, "orig", None), "sqlstate", None)
-    return sqlstate in _RETRY_STATES or "database is locked" in str(getattr(error, "orig", ""))
+    orig = getattr(error, "orig", None)
+    sqlstate = getattr(orig, "sqlstate", None) or ""
+    if isinstance(error, IntegrityError):
+        return sqlstate == "23505" or "UNIQUE constraint failed" in str(orig)
+    return (sqlstate in _RETRY_STATES or sqlstate.startswith("08") or "database is locked" in str(orig)
+            or bool(getattr(error, "connection_invalidated", False)))
 
 
 @dataclass(frozen=True)
@@ -127,13 +135,15 @@ class Dispatcher:
         name = command.name if command else None
         for attempt in range(1, ATTEMPTS + 1):
             with self.sessions() as session:
-                locks.begin(session, (locks.PERSON, where.person_id))
-                if message.update_id is not None and not inbox.take(session, message.platform,
-                                                                    message.update_id, now):
-                    log.info("update %s:%s was handled before; skipped", message.platform, message.update_id)
-                    return Result("duplicate", name)
-                ctx = self._context(session, message, where, now)
-                try:
+                lang = self.settings.language
+                try:  # the lock and the inbox too: a busy database is a conflict to retry, not a lost update
+                    locks.begin(session, (locks.PERSON, where.person_id))
+                    if message.update_id is not None and not inbox.take(session, message.platform,
+                                                                        message.update_id, now):
+                        log.info("update %s:%s was handled before; skipped", message.platform, message.update_id)
+                        return Result("duplicate", name)
+                    ctx = self._context(session, message, where, now)
+                    lang = ctx.lang
                     if command is not None:
                         COMMANDS[command.name](ctx, command.args)
                     else:
@@ -146,7 +156,7 @@ class Dispatcher:
                     return Result("done", name, ctx.replies[0] if ctx.replies else None)
                 except Refused as refusal:
                     session.rollback()
-                    text = render(ctx.lang, refusal.key, **refusal.params)
+                    text = render(lang, refusal.key, **refusal.params)
                     private = refusal.private
                     log.info("refused %s: %s", name, refusal.key)  # never who: it may be an anonymous reporter
                 except RETRYABLE as conflict:
@@ -156,16 +166,16 @@ class Dispatcher:
                         continue
                     if not _retryable(conflict):
                         log.exception("handling %r failed", name)
-                        text = render(ctx.lang, "error.apology")
+                        text = render(lang, "error.apology")
                         if message.via == "text":
                             self._answer(where, message, text, now, "error")
                         return Result("error", name, text)
-                    text, private = render(ctx.lang, "refused.conflict"), False
+                    text, private = render(lang, "refused.conflict"), False
                     log.info("conflict on %s: gave up after %d tries", name, attempt)
                 except Exception:
                     session.rollback()
                     log.exception("handling %r failed", name)
-                    text = render(ctx.lang, "error.apology")
+                    text = render(lang, "error.apology")
                     if message.via == "text":
                         self._answer(where, message, text, now, "error")
                     return Result("error", name, text)

@@ -78,7 +78,7 @@ class DeliveryCore:
             except EXPECTED as exc:
                 error = exc
             except Exception as exc:
-                log.exception("outbox %s: sending to %s failed", row.id, prepared.delivery.target.label)
+                log.exception("outbox %s: sending failed", row.id)  # never to whom: it may be an anonymous reporter
                 error = exc
         at = self.clock.now() if now is None else now
         return await asyncio.to_thread(self._record, row, prepared, at, receipt, error)

@@ -33,6 +33,9 @@ def record(session: Session, row: OutboxMessage, chat_id: int | None, now: datet
             menus.remember(session, person_id, row.platform, list(receipt.menu), now)
         outbox.mark_sent(session, row, now, receipt.message_id if receipt else None, chat_id)
         return 1
+    partial = getattr(error, "partial", None)
+    if isinstance(partial, Receipt) and partial.topic_id is not None:
+        _store_receipt(session, row, chat_id, Receipt(topic_id=partial.topic_id))  # the retry reuses the topic
     if isinstance(error, Unreachable):
         log.warning("outbox %s: recipient unreachable: %s", row.id, error)
         outbox.mark_failed(session, row.id, "unreachable", str(error))

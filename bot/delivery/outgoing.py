@@ -88,7 +88,11 @@ class Receipt:
 
 
 class RetryLater(Exception):
-    """429, 5xx, a time-out: send the row again after ``seconds``."""
+    """429, 5xx, a time-out: send the row again after ``seconds``.
+
+    Any of these errors may carry ``partial``: a ``Receipt`` of what the platform did before
+    it failed (a forum topic opened), which the core stores so a retry does not do it again.
+    """
 
     def __init__(self, seconds: float, reason: str = "") -> None:
         super().__init__(reason or f"retry after {seconds}s")

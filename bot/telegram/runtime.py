@@ -19,21 +19,20 @@ from telegram.constants import ChatMemberStatus
 from telegram.ext import (Application, ApplicationBuilder, BaseRateLimiter, CallbackQueryHandler,
                           ChatMemberHandler, ContextTypes, MessageHandler, PollAnswerHandler, TypeHandler, filters)
 
-from handlers.capabilities import Capabilities, PlatformCaps
+from handlers.capabilities import Capabilities
 from handlers.messages import Incoming
 from handlers.texts import t
 
 from ..bootstrap import App
 from ..host import Host
+from ..platforms import TELEGRAM
 from . import menu, translate
 from ..delivery.core import DeliveryCore
 from .transport import TelegramTransport
 from .updates import DurableUpdateQueue
 
 log = logging.getLogger(__name__)
-#: what Telegram can do, as the handlers see it (the host merges every adapter's)
-CAPS = PlatformCaps(buttons=True, native_polls=True, edits=True, topics=True, quote_replies=True, start_first=True,
-                    max_text=4096)
+CAPS = TELEGRAM  # what Telegram can do, as the handlers see it (bot/platforms.py)
 CAPABILITIES = Capabilities({"telegram": CAPS})
 UPDATES = ["message", "edited_message", "callback_query", "poll_answer", "my_chat_member"]
 
@@ -163,7 +162,7 @@ class TelegramRuntime:
             text=translate.vote_command(number, list(answer.option_ids)), at=self.app.clock.now(),
             language=user.language_code, via="poll"), update)
         if result.status != "done":
-            log.info("poll vote by %s on #%s: %s %s", user.id, number, result.status, result.reply)
+            log.info("a poll vote on #%s: %s", number, result.status)
 
     async def on_my_chat_member(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         """The bot was removed from (or came back to) a chat, or a user blocked it."""

@@ -31,32 +31,17 @@ class TelegramTransport:
         self.bot = bot
 
     async def send(self, delivery: Delivery) -> Receipt:
+        opened: list[str] = []  # a forum topic this attempt opened, kept even if the send then fails
         try:
-            return await self._send(delivery.message, delivery.target, delivery.concern_id)
-        except RetryAfter as exc:
-            with warnings.catch_warnings():  # PTB 22 warns that retry_after becomes a timedelta
-                warnings.simplefilter("ignore")
-                seconds = _seconds(exc.retry_after)
-            raise RetryLater(seconds, f"429: {exc.message}") from exc
-        except Forbidden as exc:
-            raise Unreachable(exc.message) from exc
-        except ChatMigrated as exc:
-            raise Moved(str(exc.new_chat_id)) from exc
-        except BadRequest as exc:
-            message = exc.message.lower()
-            if "not modified" in message and isinstance(delivery.message, Edit):
-                return Receipt(delivery.message.message_id)
-            if "already closed" in message and isinstance(delivery.message, StopPoll):
-                return Receipt(delivery.message.message_id)
-            if "chat not found" in message:
-                raise Unreachable(exc.message) from exc
-            raise Rejected(exc.message) from exc
-        except NetworkError as exc:  # includes TimedOut and 5xx answers
-            raise RetryLater(5, f"{type(exc).__name__}: {exc.message}") from exc
+            return await self._send(delivery.message, delivery.target, delivery.concern_id, opened)
         except TelegramError as exc:
-            raise RetryLater(30, f"{type(exc).__name__}: {exc.message}") from exc
+            outcome = _translate(exc, delivery)
+            if isinstance(outcome, Receipt):
+                return outcome
+            outcome.partial = Receipt(topic_id=opened[0]) if opened else None  # the core stores it
+            raise outcome from exc
 
-    async def _send(self, message, target: Target, concern_id: int | None) -> Receipt:
+    async def _send(self, message, target: Target, concern_id: int | None, opened: list[str]) -> Receipt:
         chat_id = int(target.external_id)
         if isinstance(message, Edit):
             await self.bot.edit_message_text(chat_id=chat_id, message_id=int(message.message_id),
@@ -92,10 +77,36 @@ class TelegramTransport:
         if thread is None and message.open_topic and concern_id is not None and target.forum:
             created = await self.bot.create_forum_topic(chat_id=chat_id, name=message.open_topic[:128])
             thread, topic = created.message_thread_id, str(created.message_thread_id)
+            opened.append(topic)
         sent = await self.bot.send_message(chat_id=chat_id, text=message.text[:MAX_TEXT], reply_parameters=reply,
                                            reply_markup=markup(message.buttons, self.bot.username),
                                            message_thread_id=thread)
         return Receipt(str(sent.message_id), topic_id=topic)
+
+
+def _translate(exc: TelegramError, delivery: Delivery) -> Exception | Receipt:
+    """Telegram's error as the delivery core's, or a Receipt when Telegram says it is done
+    already (an unchanged edit, a poll it closed itself)."""
+    if isinstance(exc, RetryAfter):
+        with warnings.catch_warnings():  # PTB 22 warns that retry_after becomes a timedelta
+            warnings.simplefilter("ignore")
+            return RetryLater(_seconds(exc.retry_after), f"429: {exc.message}")
+    if isinstance(exc, Forbidden):
+        return Unreachable(exc.message)
+    if isinstance(exc, ChatMigrated):
+        return Moved(str(exc.new_chat_id))
+    if isinstance(exc, BadRequest):
+        message = exc.message.lower()
+        if "not modified" in message and isinstance(delivery.message, Edit):
+            return Receipt(delivery.message.message_id)
+        if "already closed" in message and isinstance(delivery.message, StopPoll):
+            return Receipt(delivery.message.message_id)
+        if "chat not found" in message:
+            return Unreachable(exc.message)
+        return Rejected(exc.message)
+    if isinstance(exc, NetworkError):  # includes TimedOut and 5xx answers
+        return RetryLater(5, f"{type(exc).__name__}: {exc.message}")
+    return RetryLater(30, f"{type(exc).__name__}: {exc.message}")
 
 
 def _seconds(value: int | float | timedelta) -> float:

@@ -21,19 +21,19 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from handlers.capabilities import Capabilities, PlatformCaps
+from handlers.capabilities import Capabilities
 
 from ..bootstrap import App
 from ..config import ConfigError
 from ..delivery.core import DeliveryCore
 from ..host import Host
+from ..platforms import WECHAT
 from . import compat, translate
 from .transport import WeChatTransport
 
 log = logging.getLogger(__name__)
 PLATFORM = "wechat"
-CAPS = PlatformCaps(buttons=False, native_polls=False, edits=False, topics=False, quote_replies=False,
-                    start_first=False, max_text=2000)
+CAPS = WECHAT  # text only: no buttons, polls, edits or topics (bot/platforms.py)
 CAPABILITIES = Capabilities({PLATFORM: CAPS})
 
 
@@ -176,7 +176,10 @@ class WeChatRuntime:
             except Exception as exc:
                 reason = _one_line(exc)
             log.warning("WeChat: connection lost (%s); reconnecting", reason)
-            await self._disconnect()
+            try:
+                await self._disconnect()
+            except Exception:
+                log.exception("WeChat: closing the lost connection failed; reconnecting anyway")
             pause = self.settings.reconnect_first
             while True:
                 await asyncio.sleep(pause)
@@ -189,7 +192,11 @@ class WeChatRuntime:
                     pause = min(pause * 2, self.settings.reconnect_max)
             self.reconnects += 1
             log.warning("WeChat: reconnected")
-            await self.restore()
+            try:  # a database hiccup here must not end the supervisor: the next loss would go unnoticed
+                await self.restore()
+            except Exception:
+                log.exception("WeChat: handling the messages stored before the reconnect failed; "
+                              "they are handled at the next start")
 
     async def _disconnect(self, *, graceful: bool = False) -> None:
         bot, puppet, stream = self.bot, self.puppet, self._stream

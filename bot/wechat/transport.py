@@ -78,7 +78,7 @@ class WeChatTransport:
             message_id = await asyncio.wait_for(puppet.message_send_text(delivery.target.external_id, text),
                                                 timeout=self.send_timeout)
         except Exception as exc:
-            log.warning("outbox %s: sending to %s failed: %s: %s", delivery.row_id, delivery.target.label,
+            log.warning("outbox %s: sending failed: %s: %s", delivery.row_id,
                         type(exc).__name__, exc)
             raise RetryLater(self.retry_seconds, f"{type(exc).__name__}: {exc}") from exc
         finally:

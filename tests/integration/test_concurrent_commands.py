@@ -100,3 +100,31 @@ def test_members_voting_at_once_each_count(h):
     no_apology(results)
     assert [r.status for r in results] == ["done"] * 4
     assert count(h, Vote) == 4
+
+
+def test_a_busy_database_at_the_lock_is_retried_and_the_report_kept(h, monkeypatch):
+    from sqlalchemy.exc import OperationalError
+    from storage import locks
+    real, calls = locks.begin, []
+
+    def busy_once(session, *keys):
+        calls.append(keys)
+        if len(calls) == 1:
+            raise OperationalError("BEGIN IMMEDIATE", {}, Exception("database is locked"))
+        return real(session, *keys)
+    monkeypatch.setattr(locks, "begin", busy_once)
+    result, sent = h.say("grid-1", "wang", "#报事 3栋门口路灯坏了")
+    assert result.status == "done" and len(calls) == 2
+    assert count(h, Concern) == 1 and any("#1" in m.text for m in sent)
+
+
+def test_an_integrity_error_that_is_a_bug_is_not_called_a_conflict(h, monkeypatch, caplog):
+    from sqlalchemy.exc import IntegrityError
+    from handlers import dispatch
+
+    def broken(ctx, args):
+        raise IntegrityError("INSERT", {}, Exception("NOT NULL constraint failed: concerns.text"))
+    monkeypatch.setitem(dispatch.COMMANDS, "status", broken)
+    result, _ = h.say("grid-1", "wang", "/进度 1")
+    assert result.status == "error"  # the apology, logged with its traceback: not "someone else was faster"
+    assert any(r.exc_info for r in caplog.records if r.name == "handlers.dispatch")

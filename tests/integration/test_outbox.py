@@ -333,16 +333,22 @@ def test_concurrent_claimers_take_every_row_exactly_once(engine):
             OutboxMessage.attempts == 1, OutboxMessage.locked_until.is_not(None))) == 400
 
 
-def test_a_refused_card_edit_is_posted_again_as_a_new_message(app, t0):
+def test_a_refused_card_edit_is_posted_again_and_the_new_card_is_the_one_edited_next(h):
     from bot.delivery import Rejected
-    row_id = enqueue(app, now=t0, text="#1 卡片（已接单）", payload={"edit": "55"})
+    h.say("grid-1", "wang", "#报事 3栋门口路灯坏了")
+    with h.app.sessions() as s:
+        old = s.scalars(select(MessageLink).where(MessageLink.kind == "card:committee")).one()
+        old_id, committee = old.external_message_id, old.chat_id
+        outbox.enqueue(s, kind="card.committee", text="#1 卡片（已接单）", now=h.now, platform=PLATFORM,
+                       chat_id=committee, concern_id=1, payload={"edit": old_id})
+        s.commit()
     transport = ScriptedTransport(Rejected("message to edit not found"))
-    drain(app.sessions, transport, t0)
-    assert row(app, row_id).state == "failed"
-    with app.sessions() as s:
+    drain(h.app.sessions, transport, h.now)
+    with h.app.sessions() as s:
         again = s.scalars(select(OutboxMessage).where(OutboxMessage.kind == "delivery.card_resent")).one()
-        assert (again.text, again.chat_id, again.payload) == ("#1 卡片（已接单）", chat_id(app, "committee"), {})
-        assert again.state == "sent" and transport.delivered == [again.id]  # and it went out
+        assert (again.text, again.chat_id, again.state) == ("#1 卡片（已接单）", committee, "sent")
+        cards = s.scalars(select(MessageLink.external_message_id).where(MessageLink.kind == "card:committee")).all()
+        assert cards == [again.external_message_id] and old_id not in cards  # the next edit goes to the new card
 
 
 def test_a_refused_file_is_reported_to_who_asked_and_to_the_coordinators(app, t0):

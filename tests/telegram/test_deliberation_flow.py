@@ -107,6 +107,22 @@ async def test_in_a_forum_committee_each_deliberation_gets_its_topic(tgbot):
     assert comments == [("zhao", "neutral")]
 
 
+@pytest.mark.parametrize("tgbot", [True], indirect=True)
+async def test_a_card_whose_send_fails_after_its_topic_opened_reuses_that_topic(tgbot):
+    """The topic is opened, then sendMessage answers 500: the retry goes into the same topic."""
+    sb = tgbot.sb
+    await tgbot.say(GRID, "wang", "#报事 3栋想加装电梯，老人爬楼太难")
+    await tgbot.say(COMMITTEE, "liu", "/claim 1")
+    await tgbot.say(COMMITTEE, "liu", "/size 1 大事")
+    sb.fail("sendMessage", error_code=500)  # the deliberation card, right after its topic was created
+    await tgbot.say(COMMITTEE, "liu", "/deliberate 1 是否支持3栋加装电梯 同意/反对/再议 48h")
+    await tgbot.advance(timedelta(seconds=6))  # past the retry delay
+    topics = sb.topics.get(COMMITTEE, [])
+    assert len(topics) == 1, topics
+    cards = [m for m in sb.sent(COMMITTEE) if m.get("text", "").startswith("🗳 协商 #1")]
+    assert len(cards) == 1 and cards[0].get("message_thread_id") == topics[0]["message_thread_id"]
+
+
 async def test_a_poll_telegram_refuses_falls_back_to_buttons_and_the_opener_and_coordinators_are_told(tgbot):
     sb = tgbot.sb
     sb.fail("sendPoll", error_code=400, description="Bad Request: POLL_OPTION_DUPLICATE")
