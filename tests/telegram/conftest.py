@@ -17,6 +17,7 @@ from bot.config import load
 from bot.telegram.runtime import CAPABILITIES, TelegramRuntime
 from sandbox.telegram import BotApiSandbox
 from handlers.clock import SimulatedClock
+from tests.configs import community
 
 START = datetime.fromisoformat("2026-03-02T09:00:00+08:00")
 GRID, COMMITTEE, COORDINATORS = -1001, -1002, -1003
@@ -28,34 +29,11 @@ STRANGER = 700  # in the committee group, but not a member
 
 
 def config_text(*, forum: bool = False) -> str:
-    people = "\n".join(
-        f'[[people]]\nhandle = "{h}"\nname = "{n}"\ntelegram = {i}\nroles = ["{role}"]\n{grid}'
-        for h, (i, n) in USERS.items()
-        for role, grid in [(("coordinator" if h == "ma" else "member") if i >= 900 else "resident",
-                            "" if i >= 900 else 'grid = "grid-1"')])
-    return f"""
-[[grids]]
-key = "grid-1"
-name = "幸福里网格"
-
-[[chats]]
-key = "grid-1"
-kind = "grid"
-grid = "grid-1"
-telegram = {GRID}
-
-[[chats]]
-key = "committee"
-kind = "committee"
-telegram = {COMMITTEE}
-
-[[chats]]
-key = "coordinators"
-kind = "coordinators"
-telegram = {COORDINATORS}
-
-{people}
-"""
+    roles = {"ma": "coordinator"}
+    return community(
+        {"grid-1": {"telegram": GRID}, "committee": {"telegram": COMMITTEE},
+         "coordinators": {"telegram": COORDINATORS}},
+        [(h, n, roles.get(h, "member") if i >= 900 else "resident", {"telegram": i}) for h, (i, n) in USERS.items()])
 
 
 @dataclass

@@ -21,6 +21,7 @@ from bot.host import Host  # noqa: E402
 from bot.wechat.runtime import CAPABILITIES, WeChatRuntime, WeChatSettings  # noqa: E402
 from handlers.clock import SimulatedClock  # noqa: E402
 from sandbox.wechat import MemoryPuppet  # noqa: E402
+from tests.configs import community  # noqa: E402
 
 START = datetime.fromisoformat("2026-03-02T09:00:00+08:00")
 GRID, COMMITTEE, COORDINATORS = "grid-1@chatroom", "committee@chatroom", "coordinators@chatroom"
@@ -34,34 +35,11 @@ TIMEOUT = 10.0
 
 def config_text() -> str:
     """Chats and people bound to WeChat ids with the loader's ``wechat = "…"`` keys."""
-    people = "\n".join(
-        f'[[people]]\nhandle = "{h}"\nname = "{n}"\nwechat = "{i}"\n'
-        + (f'roles = ["{"coordinator" if h == "ma" else "member"}"]\n' if h in MEMBERS
-           else 'roles = ["resident"]\ngrid = "grid-1"\n')
-        for h, (i, n) in USERS.items())
-    return f"""
-[[grids]]
-key = "grid-1"
-name = "幸福里网格"
-
-[[chats]]
-key = "grid-1"
-kind = "grid"
-grid = "grid-1"
-wechat = "{GRID}"
-
-[[chats]]
-key = "committee"
-kind = "committee"
-wechat = "{COMMITTEE}"
-
-[[chats]]
-key = "coordinators"
-kind = "coordinators"
-wechat = "{COORDINATORS}"
-
-{people}
-"""
+    def role(h: str) -> str:
+        return ("coordinator" if h == "ma" else "member") if h in MEMBERS else "resident"
+    return community({"grid-1": {"wechat": GRID}, "committee": {"wechat": COMMITTEE},
+                      "coordinators": {"wechat": COORDINATORS}},
+                     [(h, n, role(h), {"wechat": i}) for h, (i, n) in USERS.items()])
 
 
 def new_puppet(app: App, **kw) -> MemoryPuppet:

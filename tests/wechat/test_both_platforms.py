@@ -19,6 +19,7 @@ from handlers.capabilities import Capabilities  # noqa: E402
 from handlers.clock import SimulatedClock  # noqa: E402
 from sandbox.telegram import BotApiSandbox  # noqa: E402
 from storage.models import Concern  # noqa: E402
+from tests.configs import community  # noqa: E402
 
 from .conftest import GRID, START, USERS, new_puppet, settings, wait_for  # noqa: E402
 
@@ -27,34 +28,13 @@ TG_COMMITTEE, TG_COORDINATORS, TG_LIU, TG_MA = -2002, -2003, 901, 900
 
 
 def config_text() -> str:
-    people = "\n".join(
-        f'[[people]]\nhandle = "{h}"\nname = "{n}"\nwechat = "{i}"\n'
-        + {"ma": f'telegram = {TG_MA}\nroles = ["coordinator"]\n', "liu": f'telegram = {TG_LIU}\nroles = ["member"]\n',
-           "zhao": 'roles = ["member"]\n'}.get(h, 'roles = ["resident"]\ngrid = "grid-1"\n')
-        for h, (i, n) in USERS.items())
-    return f"""
-[[grids]]
-key = "grid-1"
-name = "幸福里网格"
-
-[[chats]]
-key = "grid-1"
-kind = "grid"
-grid = "grid-1"
-wechat = "{GRID}"
-
-[[chats]]
-key = "committee"
-kind = "committee"
-telegram = {TG_COMMITTEE}
-
-[[chats]]
-key = "coordinators"
-kind = "coordinators"
-telegram = {TG_COORDINATORS}
-
-{people}
-"""
+    """A WeChat grid; the committee and the coordinators on Telegram (liu and ma too)."""
+    telegram = {"ma": {"telegram": TG_MA}, "liu": {"telegram": TG_LIU}}
+    roles = {"ma": "coordinator", "liu": "member", "zhao": "member"}
+    return community({"grid-1": {"wechat": GRID}, "committee": {"telegram": TG_COMMITTEE},
+                      "coordinators": {"telegram": TG_COORDINATORS}},
+                     [(h, n, roles.get(h, "resident"), {"wechat": i, **telegram.get(h, {})})
+                      for h, (i, n) in USERS.items()])
 
 
 async def test_one_host_serves_a_wechat_grid_and_a_telegram_committee(tmp_path, ready_engine, wechaty_cache):
