@@ -89,6 +89,17 @@ def _parser() -> argparse.ArgumentParser:
     dlv.add_argument("--until-idle", action="store_true", help="stop when nothing is due instead of waiting")
     dlv.set_defaults(func=_deliver)
 
+    play = sub.add_parser("play", help="try the bot in a browser: a local page with a grid, the committee, "
+                                       "the coordinators and private chats (no account needed)")
+    play.add_argument("--port", type=int, default=8700)
+    play.add_argument("--host", default="127.0.0.1", help="address to listen on (default: this machine only)")
+    play.add_argument("--platform", choices=("telegram", "wechat"), default="telegram")
+    play.add_argument("--config", help="TOML config whose grids, chats and people to use "
+                                       "(default: config.example.toml)")
+    play.add_argument("--data", default="data/play", help="folder for the playground's database")
+    play.add_argument("--sample", action="store_true", help="start with the sample week loaded")
+    play.set_defaults(func=_play)
+
     mig = sub.add_parser("migrate", help="create or upgrade the database schema")
     mig.add_argument("--config")
     mig.add_argument("--database")
@@ -197,6 +208,23 @@ def _intake_eval(args: argparse.Namespace) -> int:
 def _run(args: argparse.Namespace) -> int:
     from .serve import run
     return run(load(args.config), os.environ, deliver=not args.no_deliver)
+
+
+def _play(args: argparse.Namespace) -> int:
+    """The playground lives beside the Bot API sandbox in the source checkout (``sandbox/``),
+    outside the installed packages."""
+    try:
+        import sandbox.play.main as play
+    except ModuleNotFoundError as exc:
+        checkout = Path(__file__).resolve().parents[1]
+        if exc.name not in ("sandbox", "sandbox.play") or not (checkout / "sandbox" / "play").is_dir():
+            raise ConfigError(f"shangliang play needs the source checkout and its test tools ({exc.name} is "
+                              "missing): run scripts/play from the repository") from None
+        sys.path.insert(0, str(checkout))
+        import sandbox.play.main as play
+    kwargs = {"config": Path(args.config)} if args.config else {}
+    return play.run(host=args.host, port=args.port, platform=args.platform, data_dir=Path(args.data),
+                    sample=args.sample, **kwargs)
 
 
 def _deliver(args: argparse.Namespace) -> int:

@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import copy
-import time
 
 from .base import ApiError
 from .markup import format_text
@@ -102,7 +101,7 @@ class InjectMixin:
         message.pop("entities", None)
         if entities:
             message["entities"] = entities
-        message["edit_date"] = int(time.time())
+        message["edit_date"] = int(self.world.now())
         if self._bot_sees(state, message):
             self._emit("edited_message", message)
         return copy.deepcopy(message)
@@ -133,7 +132,7 @@ class InjectMixin:
 
     def _emit_my_chat_member(self, state: ChatState, old: str, new: str, actor: dict) -> None:
         member = self.world.member_object
-        self._emit("my_chat_member", {"chat": state.chat, "from": actor, "date": int(time.time()),
+        self._emit("my_chat_member", {"chat": state.chat, "from": actor, "date": int(self.world.now()),
                                       "old_chat_member": member(self.bot_sender, old, self.spec.fill),
                                       "new_chat_member": member(self.bot_sender, new, self.spec.fill)})
 

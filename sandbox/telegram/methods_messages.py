@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import copy
-import time
 from typing import Any
 
 from .base import Violation, api, bad
@@ -128,7 +127,7 @@ def _editable(sb, p: dict) -> dict:
     return message
 
 
-def _apply(message: dict, changes: dict) -> dict:
+def _apply(sb, message: dict, changes: dict) -> dict:
     if all(message.get(k) == v for k, v in changes.items()):
         raise bad(NOT_MODIFIED)
     for key, value in changes.items():
@@ -136,7 +135,7 @@ def _apply(message: dict, changes: dict) -> dict:
             message.pop(key, None)
         else:
             message[key] = value
-    message["edit_date"] = int(time.time())
+    message["edit_date"] = int(sb.world.now())
     return copy.deepcopy(message)
 
 
@@ -146,14 +145,14 @@ def edit_message_text(sb, p: dict) -> dict:
     if "text" not in message:
         raise bad("there is no text in the message to edit")
     text, entities = format_text(p["text"], p.get("parse_mode"), p.get("entities"))
-    return _apply(message, {"text": text, "entities": entities or None,
+    return _apply(sb, message, {"text": text, "entities": entities or None,
                             "reply_markup": inline_markup(p.get("reply_markup"))})
 
 
 @api("editMessageReplyMarkup")
 def edit_message_reply_markup(sb, p: dict) -> dict:
     message = _editable(sb, p)
-    return _apply(message, {"reply_markup": inline_markup(p.get("reply_markup"))})
+    return _apply(sb, message, {"reply_markup": inline_markup(p.get("reply_markup"))})
 
 
 @api("deleteMessage")

@@ -4,6 +4,7 @@ from __future__ import annotations
 import asyncio
 import copy
 import inspect
+import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -38,7 +39,7 @@ class BotApiSandbox(InjectMixin):
 
     def __init__(self, *, token: str = "123456789:sandbox-token-not-a-real-one",
                  bot_username: str = "shangliang_bot", spec_path: str | Path | None = None,
-                 privacy_mode: bool = False, port: int = 0):
+                 privacy_mode: bool = False, port: int = 0, clock: Callable[[], float] | None = None):
         self.spec = Spec(spec_path)
         self.token = token
         self.privacy_mode = privacy_mode
@@ -48,7 +49,7 @@ class BotApiSandbox(InjectMixin):
             "can_read_all_group_messages": not privacy_mode, "supports_inline_queries": False,
             "can_connect_to_business": False, "has_main_web_app": False}
         self.bot_sender = {k: self.bot[k] for k in ("id", "is_bot", "first_name", "username")}
-        self.world = World(self.bot_sender)
+        self.world = World(self.bot_sender, clock or time.time)  # message dates
         self.hub = UpdateHub()
         self.faults = Faults(self.spec.canonical)
         self.files = FileStore()

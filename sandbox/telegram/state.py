@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import copy
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -33,8 +34,9 @@ class ChatState:
 
 
 class World:
-    def __init__(self, bot: dict[str, Any]):
+    def __init__(self, bot: dict[str, Any], clock: Callable[[], float] = time.time):
         self.bot = bot
+        self.now = clock  # what message dates read: real time, or a playground's simulated clock
         self.users: dict[int, dict] = {}
         self.chats: dict[int, ChatState] = {}
 
@@ -115,7 +117,7 @@ class World:
     # ---- messages --------------------------------------------------------------------------
     def new_message(self, state: ChatState, sender: dict | None, **content: Any) -> dict:
         """Store a message with the next id of its chat; content keys are Message fields."""
-        message = {"message_id": state.next_message_id, "date": int(time.time())}
+        message = {"message_id": state.next_message_id, "date": int(self.now())}
         if sender is not None:
             message["from"] = copy.deepcopy(sender)
         message["chat"] = copy.deepcopy(state.chat)
