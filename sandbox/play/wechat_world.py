@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import html
+import os
 from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
@@ -45,8 +46,10 @@ class WeChatWorld:
         return puppet
 
     async def start(self, app: App) -> None:
+        # wechaty's cache folder is fixed once per process: a reset keeps the first one
+        cache = Path(os.environ.get("CACHE_DIR") or self.cache_dir)
         settings = WeChatSettings(start_timeout=15.0, stop_timeout=3.0, send_pause=0.0, send_timeout=10.0,
-                                  cache_dir=self.cache_dir, tick_seconds=3600)
+                                  cache_dir=cache, tick_seconds=3600)
         self.runtime = WeChatRuntime(app, puppet_factory=self._puppet, settings=settings)
         await self.runtime.start()
 

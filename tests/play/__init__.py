@@ -1,0 +1,1 @@
+"""The playground (shangliang play): its server, and the page in a real browser."""
