@@ -190,3 +190,4 @@ async def test_wechat_is_text_only_with_the_same_answers(wechat_page):
     assert (await page.state())["platform"] == "telegram"
     await page.say("grid-1", "wang", "#报事 路灯坏了")
     assert (await page.chat("grid-1"))[1]["buttons"]  # Telegram again: buttons
+
