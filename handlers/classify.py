@@ -122,6 +122,21 @@ class Matcher:
         self.sets = sets
         self.rules = rules
         self.neutral = neutral or CueSet()
+        # per set, its words by first character (in the set's order): a text is searched only
+        # for the words that can start somewhere in it, not for the whole lexicon
+        self._by_first: dict[str, dict[str, list[tuple[int, str]]]] = {}
+        for name, cues in {**self.sets, "": self.neutral}.items():
+            index: dict[str, list[tuple[int, str]]] = {}
+            for order, word in enumerate(cues.weights):
+                if word:
+                    index.setdefault(word[0], []).append((order, word))
+            self._by_first[name] = index
+
+    def _words_in(self, name: str, text: str) -> list[str]:
+        """The set's words whose first character occurs in ``text``, in the set's order."""
+        index = self._by_first[name]
+        found = [pair for ch in set(text) for pair in index.get(ch, ())]
+        return [word for _, word in sorted(found)]
 
     def _factor(self, text: str, start: int, end: int | None = None) -> float:
         """Earlier mentions weigh more; a word used as a landmark (given ``end``) weighs less."""
@@ -135,8 +150,8 @@ class Matcher:
         text = text.lower()
         # every occurrence of every plain word, per set
         spans: dict[str, list[tuple[str, int, int]]] = {}
-        for name, cues in {**self.sets, "": self.neutral}.items():
-            spans[name] = [(w, s, s + len(w)) for w in cues.weights for s in _occurrences(text, w)]
+        for name in (*self.sets, ""):
+            spans[name] = [(w, s, s + len(w)) for w in self._words_in(name, text) for s in _occurrences(text, w)]
 
         def inside(s: int, e: int, os: int, oe: int) -> bool:
             return os <= s and e <= oe and (oe - os) > (e - s)

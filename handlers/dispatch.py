@@ -80,6 +80,10 @@ class Where:
     chat_id: int
     person_id: int
     private: bool
+    #: the rows as just read (and committed, if anything changed): the command's first try
+    #: takes them into its session without reading them again
+    person: Person | None = dataclasses.field(default=None, compare=False, repr=False)
+    chat: Chat | None = dataclasses.field(default=None, compare=False, repr=False)
 
 
 class Dispatcher:
@@ -142,7 +146,7 @@ class Dispatcher:
                                                                         message.update_id, now):
                         log.info("update %s:%s was handled before; skipped", message.platform, message.update_id)
                         return Result("duplicate", name)
-                    ctx = self._context(session, message, where, now)
+                    ctx = self._context(session, message, where, now, reuse=attempt == 1)
                     lang = ctx.lang
                     if command is not None:
                         COMMANDS[command.name](ctx, command.args)
@@ -201,11 +205,16 @@ class Dispatcher:
         intake.add_comment(ctx, concern, message.text, acknowledge=False)
         return "comment"
 
-    def _context(self, session: Session, message: Incoming, where: Where, now) -> Context:
-        actor = session.get(Person, where.person_id)
+    def _context(self, session: Session, message: Incoming, where: Where, now, *, reuse: bool) -> Context:
+        """The command's context. On the first try the person and chat ``_where`` has just read
+        are taken in as they are (no second read: nothing a concurrent command changes in
+        them bears on counts, which are read under the locks); a retry reads them afresh."""
+        if reuse and where.person is not None and where.chat is not None:
+            actor, chat = session.merge(where.person, load=False), session.merge(where.chat, load=False)
+        else:
+            actor, chat = session.get(Person, where.person_id), session.get(Chat, where.chat_id)
         return Context(session=session, settings=self.settings, intake=self.intake, now=now, actor=actor,
-                       role=Role.of(actor.role_names), chat=session.get(Chat, where.chat_id), incoming=message,
-                       caps=self.caps)
+                       role=Role.of(actor.role_names), chat=chat, incoming=message, caps=self.caps)
 
     def _answer(self, where: Where, message: Incoming, text: str, now, status: str, *,
                 private: bool = False) -> None:
@@ -259,4 +268,4 @@ class Dispatcher:
                     Identity.platform == message.platform, Identity.external_id == message.sender_id)).one()
                 identity.private_chat_id = chat.id
             session.commit()
-            return Where(chat.id, person.id, chat.kind == "private")
+            return Where(chat.id, person.id, chat.kind == "private", person, chat)

@@ -8,7 +8,7 @@ hides a resident's concern, so every doubt leaves the reports apart.
 """
 from __future__ import annotations
 
-from sqlalchemy import delete, select
+from sqlalchemy import delete, insert, select
 
 from storage import locks
 from storage.models import Concern, ConcernKey
@@ -30,8 +30,11 @@ def keys_of(analysis: Analysis) -> set[str]:
 
 
 def index(session, concern: Concern, analysis: Analysis) -> None:
-    for key in sorted(keys_of(analysis)):
-        session.add(ConcernKey(concern_id=concern.id, grid_id=concern.grid_id, key=key[:120]))
+    """The concern's keys, in one statement (a report has a dozen or more)."""
+    rows = [{"concern_id": concern.id, "grid_id": concern.grid_id, "key": key}
+            for key in sorted({k[:120] for k in keys_of(analysis)})]
+    if rows:
+        session.execute(insert(ConcernKey), rows)
 
 
 def reindex(session, concern: Concern, analysis: Analysis) -> None:

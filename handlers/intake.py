@@ -42,7 +42,7 @@ def report(ctx: Context, args: str) -> None:
     ctx.session.add(concern)
     ctx.session.flush()
     folding.index(ctx.session, concern, analysis)
-    sla.plan(ctx, concern)
+    sla.plan(ctx, concern, new=True)
     _record_source(ctx, concern, "report")
     if ctx.actor.home_grid_id is None:
         ctx.actor.home_grid_id = grid.id

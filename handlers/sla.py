@@ -22,15 +22,18 @@ ESCALATE_AFTER = timedelta(days=1)
 KINDS = ("sla_response", "sla_resolution")
 
 
-def plan(ctx: Context, concern: Concern) -> None:
-    """(Re)schedule a concern's checks for its current size."""
-    schedule.cancel(ctx.session, concern_id=concern.id, kinds=KINDS, now=ctx.now)
+def plan(ctx: Context, concern: Concern, *, new: bool = False) -> None:
+    """(Re)schedule a concern's checks for its current size (``new``: just reported, so it
+    has no checks yet to cancel)."""
+    if not new:
+        schedule.cancel(ctx.session, concern_id=concern.id, kinds=KINDS, now=ctx.now)
     sla = ctx.settings.sla[concern.size]
     start = concern.reopened_at or concern.created_at
     set_deadlines(concern, ctx.settings)
+    checks = [("sla_resolution", start + sla.resolution)]
     if concern.first_response_at is None:
-        _at(ctx, concern, "sla_response", start + sla.response, stage=1)
-    _at(ctx, concern, "sla_resolution", start + sla.resolution, stage=1)
+        checks.insert(0, ("sla_response", start + sla.response))
+    schedule.schedule_many(ctx.session, [_job(ctx, concern, kind, due, stage=1) for kind, due in checks], now=ctx.now)
 
 
 def set_deadlines(concern: Concern, settings) -> None:
@@ -49,10 +52,14 @@ def fill_missing_deadlines(session, settings) -> int:
     return len(missing)
 
 
-def _at(ctx: Context, concern: Concern, kind: str, due: datetime, *, stage: int) -> None:
+def _job(ctx: Context, concern: Concern, kind: str, due: datetime, *, stage: int) -> dict:
     key = f"{kind}:{concern.id}:{concern.size}:{concern.reopen_count}:{stage}:{due.isoformat()}"
-    schedule.schedule(ctx.session, kind=kind, due_at=max(due, ctx.now), dedupe_key=key, now=ctx.now,
-                      concern_id=concern.id, payload={"stage": stage, "due": due.isoformat()})
+    return dict(kind=kind, due_at=max(due, ctx.now), dedupe_key=key, concern_id=concern.id,
+                payload={"stage": stage, "due": due.isoformat()})
+
+
+def _at(ctx: Context, concern: Concern, kind: str, due: datetime, *, stage: int) -> None:
+    schedule.schedule(ctx.session, now=ctx.now, **_job(ctx, concern, kind, due, stage=stage))
 
 
 def response_job(ctx: Context, job: ScheduledJob) -> str:

@@ -19,6 +19,16 @@ def insert_ignoring_conflict(session: Session, table: Table, values: dict[str, A
     return session.execute(stmt).scalar_one_or_none()
 
 
+def insert_many_ignoring_conflict(session: Session, table: Table, rows: list[dict[str, Any]],
+                                  key: str | tuple[str, ...]) -> None:
+    """Insert rows in one statement, skipping any whose unique ``key`` exists already."""
+    if not rows:
+        return
+    keys = [key] if isinstance(key, str) else list(key)
+    insert = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
+    session.execute(insert(table).values(rows).on_conflict_do_nothing(index_elements=keys))
+
+
 def skip_locked(session: Session) -> dict[str, Any]:
     """``with_for_update`` arguments: row locks that skip rows others hold, where supported.
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime, timedelta
 
-from sqlalchemy import func, or_, select, update
+from sqlalchemy import func, insert, or_, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from ._upsert import insert_ignoring_conflict, skip_locked, supports_row_locks
@@ -31,10 +31,7 @@ def enqueue(session: Session, *, kind: str, text: str, now: datetime, platform: 
                   state="pending", attempts=0, last_error="", created_at=now, not_before=now)
     if dedupe_key is not None:
         return insert_ignoring_conflict(session, OutboxMessage.__table__, values, "dedupe_key")
-    row = OutboxMessage(**values)
-    session.add(row)
-    session.flush()
-    return row.id
+    return session.execute(insert(OutboxMessage).values(**values).returning(OutboxMessage.id)).scalar_one()
 
 
 def claim(sessions: sessionmaker[Session], platform: str, now: datetime, *, limit: int = 5,

@@ -6,7 +6,7 @@ from datetime import datetime
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
-from ._upsert import insert_ignoring_conflict, skip_locked, supports_row_locks
+from ._upsert import insert_ignoring_conflict, insert_many_ignoring_conflict, skip_locked, supports_row_locks
 from .models import ScheduledJob
 
 
@@ -19,6 +19,17 @@ def schedule(session: Session, *, kind: str, due_at: datetime, dedupe_key: str, 
     values = dict(kind=kind, due_at=due_at, dedupe_key=dedupe_key, concern_id=concern_id,
                   payload=payload or {}, state="pending", created_at=now, result="")
     return insert_ignoring_conflict(session, ScheduledJob.__table__, values, "dedupe_key") is not None
+
+
+def schedule_many(session: Session, jobs: list[dict], *, now: datetime) -> None:
+    """Schedule several jobs in one statement; each dedupe key is written at most once.
+
+    ``jobs``: dicts with ``kind``, ``due_at``, ``dedupe_key`` and optionally ``concern_id``
+    and ``payload``.
+    """
+    rows = [{"concern_id": None, **job, "payload": job.get("payload") or {}, "state": "pending",
+             "created_at": now, "result": ""} for job in jobs]
+    insert_many_ignoring_conflict(session, ScheduledJob.__table__, rows, "dedupe_key")
 
 
 def cancel(session: Session, *, concern_id: int, kinds: tuple[str, ...], now: datetime) -> None:

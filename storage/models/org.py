@@ -34,7 +34,8 @@ class Chat(Base):
     forum: Mapped[bool] = mapped_column(default=False)
     unreachable_since: Mapped[datetime | None]
 
-    grid: Mapped[Grid | None] = relationship()
+    # loaded with the chat (one query, not two): a report in a grid group needs its grid
+    grid: Mapped[Grid | None] = relationship(lazy="joined")
 
 
 class Person(Base):
