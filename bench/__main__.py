@@ -14,10 +14,10 @@ import time
 from datetime import datetime, timezone
 from pathlib import Path
 
-from . import intake
+from . import intake, lookup
 from .databases import available
 
-BENCHES = {"intake": intake}
+BENCHES = {"intake": intake, "lookup": lookup}
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -26,6 +26,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--db", default="sqlite,postgresql", help="sqlite, postgresql or both")
     parser.add_argument("--messages", type=int, default=20_000, help="intake: how many reports (default 20,000)")
     parser.add_argument("--grids", type=int, default=100, help="intake: over how many grids (default 100)")
+    parser.add_argument("--stored", type=int, default=100_000,
+                        help="lookup: open concerns stored in 1,000 grids (default 100,000)")
     parser.add_argument("--out", type=Path, default=Path("bench/results.json"))
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.WARNING)
@@ -38,7 +40,8 @@ def main(argv: list[str] | None = None) -> int:
             parser.error(f"unknown bench {name!r}")
         for db in databases:
             started = time.perf_counter()
-            found = BENCHES[name].run(db, args.messages, args.grids)
+            extra = {"stored": args.stored} if name == "lookup" else {}
+            found = BENCHES[name].run(db, args.messages, args.grids, **extra)
             for row in found:
                 row["seconds"] = time.perf_counter() - started
                 print_row(row)
@@ -53,12 +56,18 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def print_row(row: dict) -> None:
+    """One line: the figure, and beside it the floor or peer of the same run, and the ratio."""
     if not print_row.header:
-        print(f"{'bench':<20} {'db':<11} {'msgs':>6} {'msg/s':>8} {'p50 ms':>7} {'p99 ms':>7} "
-              f"{'floor/s':>8} {'ratio':>6}")
+        print(f"{'bench':<18} {'db':<11} {'n':>6} {'msg/s':>7} {'p50 ms':>7} {'p99 ms':>7}   "
+              f"{'floor or peer':<34} {'ratio':>6}")
         print_row.header = True
-    print(f"{row['bench']:<20} {row['database']:<11} {row['messages']:>6} {row['per_s']:>8.1f} "
-          f"{row['p50_ms']:>7.1f} {row['p99_ms']:>7.1f} {row['floor_per_s']:>8.1f} {row['ratio']:>6.1f}", flush=True)
+    rate = f"{row['per_s']:>7.1f}" if "per_s" in row else f"{'':>7}"
+    if "floor_per_s" in row:
+        peer = f"floor {row['floor_per_s']:.0f} msg/s (÷ ours)"
+    else:
+        peer = f"{row['peer']}: p99 {row['peer_p99_ms']:.2f} ms"
+    print(f"{row['bench']:<18} {row['database']:<11} {row['messages']:>6} {rate} {row['p50_ms']:>7.2f} "
+          f"{row['p99_ms']:>7.2f}   {peer:<34} {row['ratio']:>6.1f}", flush=True)
 
 
 print_row.header = False

@@ -53,14 +53,19 @@ def find(session, grid_id: int, analysis: Analysis) -> Concern | None:
         return None  # no known problem named: never guess
     locks.hold(session, (locks.GRID, grid_id))
     lookup = sorted({CONCEPT + c for c in analysis.concepts})
-    candidates = list(session.scalars(
+    candidates = (
         select(ConcernKey.concern_id).join(Concern, Concern.id == ConcernKey.concern_id)
         .where(ConcernKey.grid_id == grid_id, ConcernKey.key.in_(lookup),
                Concern.state.in_([s.value for s in OPEN]), Concern.category == analysis.category)
-        .distinct().order_by(ConcernKey.concern_id.desc()).limit(CANDIDATES)))
+        .distinct().order_by(ConcernKey.concern_id.desc()).limit(CANDIDATES))
+    # the candidates and all their keys in one query (one round trip), newest first
+    keys: dict[int, set[str]] = {}
+    for concern_id, key in session.execute(select(ConcernKey.concern_id, ConcernKey.key)
+                                           .where(ConcernKey.concern_id.in_(candidates.scalar_subquery()))):
+        keys.setdefault(concern_id, set()).add(key)
     best, best_score = None, 0
-    for concern_id in candidates:
-        stored = set(session.scalars(select(ConcernKey.key).where(ConcernKey.concern_id == concern_id)))
+    for concern_id in sorted(keys, reverse=True):
+        stored = keys[concern_id]
         place = Place(frozenset(k for k in stored if not k.startswith((CONCEPT, TERM, MAIN))))
         if not compatible(analysis.place, place):
             continue
