@@ -19,8 +19,8 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from typing import Callable, Iterator
 from functools import lru_cache
+from typing import Callable, Iterator
 
 import phonenumbers
 from phonenumbers import PhoneNumberType

@@ -12,21 +12,23 @@ from sqlalchemy.orm import Session
 def insert_ignoring_conflict(session: Session, table: Table, values: dict[str, Any],
                              key: str | tuple[str, ...]) -> int | None:
     """Insert a row unless one with the same unique ``key`` exists; return the new id or None."""
-    keys = [key] if isinstance(key, str) else list(key)
-    dialect = session.get_bind().dialect.name
-    insert = pg_insert if dialect == "postgresql" else sqlite_insert
-    stmt = insert(table).values(**values).on_conflict_do_nothing(index_elements=keys).returning(table.c.id)
-    return session.execute(stmt).scalar_one_or_none()
+    stmt = _insert(session)(table).values(**values).on_conflict_do_nothing(index_elements=_keys(key))
+    return session.execute(stmt.returning(table.c.id)).scalar_one_or_none()
 
 
 def insert_many_ignoring_conflict(session: Session, table: Table, rows: list[dict[str, Any]],
                                   key: str | tuple[str, ...]) -> None:
     """Insert rows in one statement, skipping any whose unique ``key`` exists already."""
-    if not rows:
-        return
-    keys = [key] if isinstance(key, str) else list(key)
-    insert = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
-    session.execute(insert(table).values(rows).on_conflict_do_nothing(index_elements=keys))
+    if rows:
+        session.execute(_insert(session)(table).values(rows).on_conflict_do_nothing(index_elements=_keys(key)))
+
+
+def _insert(session: Session):
+    return pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
+
+
+def _keys(key: str | tuple[str, ...]) -> list[str]:
+    return [key] if isinstance(key, str) else list(key)
 
 
 def skip_locked(session: Session) -> dict[str, Any]:
