@@ -1,7 +1,10 @@
 """``python -m bench``: the benchmarks of bench/README.md, printed as a table and written as JSON.
 
 Every figure is printed beside its floor or peer measured in the same run, as a ratio: the
-machines are noisy, so absolute numbers alone say little.
+machines are noisy, so absolute numbers alone say little. Each bench is a module with
+``run(db, args) -> list[dict]`` (and, if it takes options, ``add_arguments(parser)``); a row
+names its ``bench``, ``database``, a short ``figure`` (what we measured), a ``peer`` (what it
+is set beside) and the ``ratio`` between them, plus whatever raw numbers it has.
 """
 from __future__ import annotations
 
@@ -24,11 +27,10 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__)
     parser.add_argument("--only", default=",".join(BENCHES), help="comma-separated: " + ", ".join(BENCHES))
     parser.add_argument("--db", default="sqlite,postgresql", help="sqlite, postgresql or both")
-    parser.add_argument("--messages", type=int, default=20_000, help="intake: how many reports (default 20,000)")
-    parser.add_argument("--grids", type=int, default=100, help="intake: over how many grids (default 100)")
-    parser.add_argument("--stored", type=int, default=100_000,
-                        help="lookup: open concerns stored in 1,000 grids (default 100,000)")
     parser.add_argument("--out", type=Path, default=Path("bench/results.json"))
+    for module in BENCHES.values():
+        if hasattr(module, "add_arguments"):
+            module.add_arguments(parser)
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.WARNING)
     logging.getLogger("jieba").setLevel(logging.WARNING)
@@ -40,8 +42,7 @@ def main(argv: list[str] | None = None) -> int:
             parser.error(f"unknown bench {name!r}")
         for db in databases:
             started = time.perf_counter()
-            extra = {"stored": args.stored} if name == "lookup" else {}
-            found = BENCHES[name].run(db, args.messages, args.grids, **extra)
+            found = BENCHES[name].run(db, args)
             for row in found:
                 row["seconds"] = time.perf_counter() - started
                 print_row(row)
@@ -58,16 +59,10 @@ def main(argv: list[str] | None = None) -> int:
 def print_row(row: dict) -> None:
     """One line: the figure, and beside it the floor or peer of the same run, and the ratio."""
     if not print_row.header:
-        print(f"{'bench':<18} {'db':<11} {'n':>6} {'msg/s':>7} {'p50 ms':>7} {'p99 ms':>7}   "
-              f"{'floor or peer':<34} {'ratio':>6}")
+        print(f"{'bench':<24} {'db':<11} {'figure':<44} {'floor or peer':<40} {'ratio':>6}")
         print_row.header = True
-    rate = f"{row['per_s']:>7.1f}" if "per_s" in row else f"{'':>7}"
-    if "floor_per_s" in row:
-        peer = f"floor {row['floor_per_s']:.0f} msg/s (÷ ours)"
-    else:
-        peer = f"{row['peer']}: p99 {row['peer_p99_ms']:.2f} ms"
-    print(f"{row['bench']:<18} {row['database']:<11} {row['messages']:>6} {rate} {row['p50_ms']:>7.2f} "
-          f"{row['p99_ms']:>7.2f}   {peer:<34} {row['ratio']:>6.1f}", flush=True)
+    print(f"{row['bench']:<24} {row['database']:<11} {row['figure']:<44} {row['peer']:<40} {row['ratio']:>6.2f}",
+          flush=True)
 
 
 print_row.header = False

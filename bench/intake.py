@@ -112,9 +112,15 @@ def pipeline(db: Database, batch: list[Report], grids: int, *, deliver: bool) ->
         return out
 
 
-def run(db: Database, count: int, grids: int) -> list[dict]:
-    """The three figures on one database, each beside the floor measured just before it."""
-    batch = reports(count, grids)
+def add_arguments(parser) -> None:
+    parser.add_argument("--messages", type=int, default=20_000, help="intake: how many reports (default 20,000)")
+    parser.add_argument("--grids", type=int, default=100, help="intake: over how many grids (default 100)")
+
+
+def run(db: Database, args) -> list[dict]:
+    """The two figures on one database, each beside the floor measured just before it."""
+    grids = args.grids
+    batch = reports(args.messages, grids)
     rows = []
     for deliver in (False, True):
         with db.fresh() as fresh:
@@ -123,5 +129,8 @@ def run(db: Database, count: int, grids: int) -> list[dict]:
             ours = pipeline(fresh, batch, grids, deliver=deliver)
         rows.append({"bench": "intake" + (" + delivery" if deliver else ""), "database": db.name, **ours,
                      "floor_per_s": base["per_s"], "floor_p99_ms": base["p99_ms"],
-                     "ratio": base["per_s"] / ours["per_s"] if ours["per_s"] else float("inf")})
+                     "ratio": base["per_s"] / ours["per_s"] if ours["per_s"] else float("inf"),
+                     "figure": f"{ours['messages']} msgs {ours['per_s']:.0f}/s p50 {ours['p50_ms']:.1f} p99 "
+                               f"{ours['p99_ms']:.1f} ms",
+                     "peer": f"floor {base['per_s']:.0f}/s (ratio floor ÷ ours)"})
     return rows
