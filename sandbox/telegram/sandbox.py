@@ -16,6 +16,7 @@ from .base import Call
 from .faults import Fault, Faults, make_error
 from .files import FileStore
 from .inject import InjectMixin
+from .limits import RateLimits
 from .server import make_app
 from .spec import Spec
 from .state import World
@@ -33,14 +34,21 @@ class BotApiSandbox(InjectMixin):
             await sb.wait_for(lambda: sb.sent(-1001))
             assert sb.errors == []
 
+    ``limits=True`` enforces Telegram's rate limits on sending (``limits.RateLimits``: 30/s
+    overall, 20 a minute per group, about 1/s per private chat), answering 429 with
+    ``retry_after`` past them and counting those answers in ``sb.limits.refused``.
+
     Faults: `fail` answers an error without effect, `drop` closes the connection without effect,
     `slow` lets the call take effect and delays its answer (a reply lost in transit).
     """
 
     def __init__(self, *, token: str = "123456789:sandbox-token-not-a-real-one",
                  bot_username: str = "shangliang_bot", spec_path: str | Path | None = None,
-                 privacy_mode: bool = False, port: int = 0, clock: Callable[[], float] | None = None):
+                 privacy_mode: bool = False, port: int = 0, clock: Callable[[], float] | None = None,
+                 limits: bool | RateLimits = False):
         self.spec = Spec(spec_path)
+        #: Telegram's rate limits (``limits=True``, or your own ``RateLimits``): 429s past them
+        self.limits: RateLimits | None = RateLimits() if limits is True else (limits or None)
         self.token = token
         self.privacy_mode = privacy_mode
         self.bot: dict[str, Any] = {

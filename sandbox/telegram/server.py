@@ -12,6 +12,7 @@ from aiohttp import hdrs, web
 
 from .base import METHODS, ApiError, Call, NotImplementedMethod, Upload, Violation
 from .files import MAX_UPLOAD
+from .limits import charge
 
 log = logging.getLogger(__name__)
 _dumps = partial(json.dumps, ensure_ascii=False)
@@ -83,6 +84,7 @@ async def _run(sb, request: web.Request, method: str | None, name: str, call: Ca
             return 0, None, fault
         if fault and fault.kind == "fail":
             raise fault.error
+        charge(sb, method, params)  # Telegram's rate limits, when the sandbox was asked for them
         handler = METHODS.get(method)
         if handler is None:
             raise NotImplementedMethod(method)
