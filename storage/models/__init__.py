@@ -6,10 +6,11 @@ from .deliberation import Comment, Deliberation, Option, Outcome, Vote
 from .inbox import InboundUpdate
 from .followup import Assignment, ProgressNote, Proposal, Survey, SurveyResponse
 from .org import Chat, Grid, Identity, Person, PersonRole
+from .pacing import SendPacing
 
 __all__ = [
     "Assignment", "AuditEntry", "Base", "CategoryCorrection", "Chat", "ConcernKey", "Comment", "Concern", "Deliberation", "Grid",
     "Identity", "InboundUpdate", "Menu", "MessageLink", "Option", "OutboxMessage", "Outcome", "Person", "PersonRole",
-    "ProgressNote", "Proposal", "ScheduledJob", "SourceMessage", "StoredFile", "Support", "Survey",
+    "ProgressNote", "Proposal", "ScheduledJob", "SendPacing", "SourceMessage", "StoredFile", "Support", "Survey",
     "SurveyResponse", "UTCDateTime", "Vote",
 ]
