@@ -47,16 +47,21 @@ def connect(config: AppConfig, database_url: str | None = None) -> Engine:
 
 def bootstrap(config: AppConfig, *, clock: Clock | None = None, database_url: str | None = None,
               platforms: tuple[str, ...] = ("replay",), engine: Engine | None = None,
-              caps: Capabilities = TEXT_ONLY) -> App:
+              caps: Capabilities = TEXT_ONLY, load_jieba: bool = True) -> App:
     """Connect, migrate, build the intake (jieba, OpenCC, lexicons), write the directory and
-    schedule the digest."""
+    schedule the digest. With ``load_jieba=False`` jieba's dictionaries (1–2 s) are left for
+    the caller to warm (``app.intake.warm()``: ``shangliang run`` does once it receives) or
+    for the first report."""
     clock = clock or SystemClock()
     if engine is None:
         engine = connect(config, database_url)
-    migrate.upgrade(engine)
+    if not migrate.is_current(engine):  # a restart finds it current: no Alembic run (~0.15 s)
+        migrate.upgrade(engine)
     sessions = session_factory(engine)
     intake = Intake.load(tags=config.settings.report_tags, lexicon=config.lexicon, sizes=config.sizes,
                          words=config.intake_words, landmarks=config.landmarks)
+    if load_jieba:
+        intake.prepare()
     with sessions() as session:
         directory.sync(session, config.directory, clock.now(), platforms)
         digest.ensure_scheduled(session, config.settings, clock.now())

@@ -1,7 +1,9 @@
 """``shangliang run``: one host serving every platform the config enables (Telegram, WeChat).
 
 The WeChat adapter (and wechaty) is imported only when WeChat is enabled, so a
-Telegram-only install does not need the ``wechat`` extra.
+Telegram-only install does not need the ``wechat`` extra. jieba's dictionaries are loaded
+in a background thread once every adapter receives, not before: the bot polls within
+about a second and a half, and a report that comes in the first seconds waits for them.
 """
 from __future__ import annotations
 
@@ -38,10 +40,25 @@ def run(config: AppConfig, environ: Mapping[str, str], *, deliver: bool = True) 
         wechat_main.credentials(config, environ)
         builders.append(wechat_main.adapter)
     # every platform's capabilities, served here or by another process on the same database
-    app = bootstrap(config, platforms=platforms, caps=ALL)
+    app = bootstrap(config, platforms=platforms, caps=ALL, load_jieba=False)
     try:
         host = Host(app, deliver=deliver, tick_seconds=config.telegram.tick_seconds)
         adapters = [build(app, host, config, environ) for build in builders]
+        adapters[-1] = _ThenWarm(adapters[-1], app)
         return asyncio.run(host.serve(adapters))
     finally:
         app.close()
+
+
+class _ThenWarm:
+    """The last adapter to start, which then has the intake load jieba in a thread."""
+
+    def __init__(self, adapter, app) -> None:
+        self.adapter, self.app, self.platform = adapter, app, adapter.platform
+
+    async def start(self) -> None:
+        await self.adapter.start()
+        self.app.intake.warm()
+
+    async def stop(self) -> None:
+        await self.adapter.stop()

@@ -1,4 +1,5 @@
-"""The intake pipeline: one object, built at start-up, that reads a report.
+"""The intake pipeline: one object, built at start-up, that reads a report (jieba's part is
+loaded on first use or by ``prepare``/``warm``: see ``segment.Segmenter``).
 
 normalise (script, width, emoji, tag) → segment (jieba) → locate → classify → size hint.
 ``Analysis.terms`` are the problem words two reports must share to be one concern.
@@ -50,8 +51,9 @@ class Intake:
 
     @classmethod
     def load(cls, **options) -> "Intake":
-        """Build everything once per process and set of options (jieba takes about a second);
-        the result only reads, so every bot, replay and test in the process may share it."""
+        """Build everything once per process and set of options; the result only reads, so
+        every bot, replay and test in the process may share it. jieba is not loaded yet:
+        ``prepare`` (or the first report) does it."""
         key = tuple(sorted((k, _frozen(v)) for k, v in options.items()))
         if key not in _BUILT:
             _BUILT[key] = cls.build(**options)
@@ -61,12 +63,25 @@ class Intake:
     def build(cls, *, tags: tuple[str, ...] = (), lexicon: Path | None = None, sizes: Path | None = None,
              words: tuple[str, ...] = (), landmarks: dict[str, tuple[str, ...]] | None = None,
              concepts_path: Path | None = None) -> "Intake":
-        """Build the parts (jieba's dictionary takes about half a second)."""
+        """Build the parts (in ~0.1 s: jieba's dictionary is loaded when first needed)."""
         locator = Locator(landmarks)
         place_words = [alias for names in locator.landmarks.values() for alias in names]
         concepts = Concepts.from_file(concepts_path)
         return cls(Normalizer(tags), Segmenter((*words, *place_words, *concepts.words)), Classifier.from_file(lexicon),
                    SizeHinter.from_file(sizes), locator, concepts)
+
+    @property
+    def ready(self) -> bool:
+        """Whether jieba is loaded (a report read now does not wait for it)."""
+        return self.segmenter.ready
+
+    def prepare(self) -> None:
+        """Load jieba now (≈1–2 s once per process), so the first report does not wait for it."""
+        self.segmenter.load()
+
+    def warm(self):
+        """``prepare`` in a background thread; returns the thread."""
+        return self.segmenter.warm()
 
     @property
     def categories(self) -> tuple[str, ...]:
