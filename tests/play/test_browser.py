@@ -157,6 +157,16 @@ class Visitor:
             return False
         self.until(click, f"a button {label!r} in {key}")
 
+    def click_first(self, selector: str, what: str) -> None:
+        """Click the first element matching ``selector``, again if the page re-rendered it meanwhile."""
+        def click() -> bool:
+            found = self.find_all(selector)
+            if found and found[0].is_enabled():
+                found[0].click()
+                return True
+            return False
+        self.until(click, what)
+
     def toast(self) -> str:
         return self.until(lambda: self.find("#toast").is_displayed() and self.find("#toast").text.strip(), "a toast")
 
@@ -191,11 +201,10 @@ def test_a_concern_from_report_to_survey_in_the_browser(server, browser):
 
     # a deliberation: two members vote by clicking options of the native poll
     me.say("committee", "/deliberate 1 要不要更换3栋门口路灯 同意/反对 2h")
-    me.until(lambda: me.find_all("#chat-committee .poll-option"), "the poll")
-    me.find_all("#chat-committee .poll-option")[0].click()
+    me.click_first("#chat-committee .poll-option", "the poll's first option")
     me.until(lambda: "共 1 人投票" in me.chat_text("committee"), "刘委员's vote counted")
     me.be("zhao")
-    me.find_all("#chat-committee .poll-option")[0].click()
+    me.click_first("#chat-committee .poll-option", "the poll's first option")
     me.until(lambda: "共 2 人投票" in me.chat_text("committee"), "赵委员's vote counted")
     me.shot("voted")
 
