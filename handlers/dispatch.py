@@ -1,8 +1,8 @@
 """From an incoming message to a committed change: the command table and the dispatcher.
 
-Each message is handled in two transactions: first who and where (the sender and a private
-chat are remembered), then the command itself together with every outbox message it
-writes. A refusal or a failure rolls the command back whole and answers in its own
+Each message is handled in one transaction: who and where, then the command itself together
+with every outbox message it writes (a newcomer or a new private chat is first remembered in
+a transaction of its own, so a refused command can still be answered). A refusal or a failure rolls the command back whole and answers in its own
 transaction, so nothing is ever half-written. Commands of one person (and reports in one
 grid) are serialised by the database (``storage.locks``), and an update stored in the
 inbox is marked handled in the command's transaction, so a redelivered update after a
@@ -109,16 +109,18 @@ class Dispatcher:
         is_reply = message.reply_to_id is not None or message.reply_to_concern is not None
         if command is None and (not is_reply or message.edited):
             return Result("ignored")
-        try:
-            where = self._where(message)
-        except IntegrityError:  # two first messages from one new person at once: look again
-            where = self._where(message)
-        if where is None:
-            log.info("message in unbound chat %s:%s ignored", message.platform, message.chat_id)
-            return Result("unbound")
+        where = None
         if command is not None and command.name == "menu":
+            where = self._remember(message)
+            if where is None:
+                return self._unbound(message)
             command = self._menu(message, where, int(command.args))
         return self._run(message, command, where)
+
+    @staticmethod
+    def _unbound(message: Incoming) -> Result:
+        log.info("message in unbound chat %s:%s ignored", message.platform, message.chat_id)
+        return Result("unbound")
 
     def _menu(self, message: Incoming, where: Where, number: int) -> Command:
         """A bare number in a private chat: the command behind it in the person's last menu."""
@@ -127,13 +129,15 @@ class Dispatcher:
         command = parse(chosen, self.settings.report_tags) if chosen else None
         return command if command is not None else Command("no_menu", str(number))
 
-    def _run(self, message: Incoming, command: Command | None, where: Where) -> Result:
+    def _run(self, message: Incoming, command: Command | None, where: Where | None) -> Result:
         """Run the command in one serialised transaction, retried when it met another one.
 
         The person's lock (and, in intake, the grid's) orders commands that must not
         interleave; a conflict that still happens (two members on one concern, a unique
         row written at the same moment) is retried a few times with fresh reads, and only
-        then answered "someone was handling it at the same moment".
+        then answered "someone was handling it at the same moment". A known sender in a known
+        chat is read inside that same transaction; a newcomer is remembered first, in a
+        transaction of its own (see ``_enter``).
         """
         now = self.clock.now()
         name = command.name if command else None
@@ -141,7 +145,9 @@ class Dispatcher:
             with self.sessions() as session:
                 lang = self.settings.language
                 try:  # the lock and the inbox too: a busy database is a conflict to retry, not a lost update
-                    locks.begin(session, (locks.PERSON, where.person_id))
+                    where = self._enter(session, message, where)
+                    if where is None:
+                        return self._unbound(message)
                     if message.update_id is not None and not inbox.take(session, message.platform,
                                                                         message.update_id, now):
                         log.info("update %s:%s was handled before; skipped", message.platform, message.update_id)
@@ -205,18 +211,61 @@ class Dispatcher:
         intake.add_comment(ctx, concern, message.text, acknowledge=False)
         return "comment"
 
+    def _enter(self, session: Session, message: Incoming, where: Where | None) -> Where | None:
+        """Open the command's serialised transaction and say who and where; None: an unbound chat.
+
+        The usual case, a known sender in a known chat, costs no transaction of its own: the
+        sender and chat are read inside this one (on SQLite after ``BEGIN IMMEDIATE``; on
+        PostgreSQL before the person's lock, as nothing in them bears on counts). Only a
+        newcomer, a new private chat or a chat to reopen is first remembered and committed by
+        ``_remember``, so that a refused command still leaves them known and answerable.
+        """
+        if where is None:
+            locks.begin(session)
+            where = self._known(session, message)
+            if where is not None:
+                locks.hold(session, (locks.PERSON, where.person_id))
+                return where
+            session.rollback()
+            where = self._remember(message)
+            if where is None:
+                return None
+        locks.begin(session, (locks.PERSON, where.person_id))
+        return where
+
+    def _known(self, session: Session, message: Incoming) -> Where | None:
+        """The sender and chat if both are known and nothing about them needs remembering first."""
+        chat = queries.chat_by_external(session, message.platform, message.chat_id)
+        if chat is None or (chat.unreachable_since is not None and message.via == "text"):
+            return None
+        person = queries.person_by_identity(session, message.platform, message.sender_id)
+        if person is None:
+            return None
+        if message.language:
+            person.language = "en" if message.language.lower().startswith("en") else "zh"
+        return Where(chat.id, person.id, chat.kind == "private", person, chat)
+
+    def _remember(self, message: Incoming) -> Where | None:
+        try:
+            return self._where(message)
+        except IntegrityError:  # two first messages from one new person at once: look again
+            return self._where(message)
+
     def _context(self, session: Session, message: Incoming, where: Where, now, *, reuse: bool) -> Context:
-        """The command's context. On the first try the person and chat ``_where`` has just read
-        are taken in as they are (no second read: nothing a concurrent command changes in
-        them bears on counts, which are read under the locks); a retry reads them afresh."""
+        """The command's context. On the first try the person and chat already read are taken
+        in as they are (no second read: nothing a concurrent command changes in them bears on
+        counts, which are read under the locks); a retry reads them afresh."""
         if reuse and where.person is not None and where.chat is not None:
-            actor, chat = session.merge(where.person, load=False), session.merge(where.chat, load=False)
+            if where.person in session and where.chat in session:  # read by _known in this transaction
+                actor, chat = where.person, where.chat
+            else:
+                actor, chat = session.merge(where.person, load=False), session.merge(where.chat, load=False)
         else:
             actor, chat = session.get(Person, where.person_id), session.get(Chat, where.chat_id)
         return Context(session=session, settings=self.settings, intake=self.intake, now=now, actor=actor,
                        role=Role.of(actor.role_names), chat=chat, incoming=message, caps=self.caps)
 
-    def _answer(self, where: Where, message: Incoming, text: str, now, status: str, *,
+    def _answer(self, where: Where | None, message: Incoming, text: str, now, status: str, *,
                 private: bool = False) -> None:
         """Queue a refusal or apology; if even that fails (database down), log it and go on.
 
@@ -225,6 +274,9 @@ class Dispatcher:
         """
         text = mask(text)
         try:
+            where = where or self._remember(message)  # the failure came before who and where were read
+            if where is None:
+                return
             with self.sessions() as session:
                 if message.update_id is not None and not inbox.take(session, message.platform,
                                                                     message.update_id, now):
