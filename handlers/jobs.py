@@ -17,7 +17,7 @@ from sqlalchemy.orm.exc import StaleDataError
 from storage import schedule
 from storage.models import ScheduledJob
 
-from . import cards, deliberation, digest, notice, sla, surveys, weekly
+from . import cards, deliberation, digest, ledger_job, notice, sla, surveys, weekly
 from .capabilities import TEXT_ONLY, Capabilities
 from .nlp.pipeline import Intake
 from .context import Context, Word
@@ -40,6 +40,7 @@ JOBS: dict[str, JobHandler] = {
     "sla_response": sla.response_job,
     "sla_resolution": sla.resolution_job,
     "grid_notice": surveys.grid_notice_job,  # held notices of anonymous concerns, batched per grid
+    "ledger": ledger_job.job,  # the Excel ledger asked for with /export
 }
 
 

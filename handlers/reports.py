@@ -1,7 +1,8 @@
 """/export (the Excel ledger, sent privately) and /chart (a PNG of weekly figures).
 
-Both make their file inside the command's transaction and store it with the outbox row
-that sends it, so a failed command sends nothing and a sent file is never half-made.
+The chart is made inside the command's transaction and stored with the outbox row that sends
+it, so a failed command sends nothing and a sent file is never half-made. The ledger can be
+large: the command schedules it (``handlers.ledger_job``) and the ticker builds and sends it.
 """
 from __future__ import annotations
 
@@ -10,7 +11,7 @@ from datetime import timedelta
 from storage import figures, files, queries
 from storage.figures import Window
 
-from . import charts, ledger_book
+from . import charts, ledger_job
 from .common import require_role
 from .context import Context
 from .lifecycle import Refused, Role
@@ -34,14 +35,9 @@ def export(ctx: Context, args: str) -> None:
     words = args.split()
     hide = any(w in ("匿名", "hide", "--hide-reporters") for w in words)
     period = period_of(ctx, " ".join(w for w in words if w not in ("匿名", "hide", "--hide-reporters")))
-    ledger = ledger_book.build(ctx.session, ctx.settings, period, ctx.now, hide_reporters=hide)
-    name = f"{t(ctx.lang, 'export.filename')}-{period.label}.xlsx"
-    file_id = files.save(ctx.session, name=name, media_type=files.XLSX, content=ledger.content, now=ctx.now)
-    caption = t(ctx.lang, "export.caption", period=period.label, concerns=ledger.concerns, polls=ledger.polls,
-                answers=ledger.answers)
-    ctx.reply_text(caption, private=True, kind="reply:export", payload={"file": file_id})
-    if ctx.chat.kind != "private" and not ctx.quiet:
-        ctx.reply("export.sent_privately")
+    ledger_job.request(ctx, period, hide_reporters=hide)  # built by the ticker, sent privately when done
+    if not ctx.quiet:
+        ctx.reply("export.queued")
 
 
 def chart(ctx: Context, args: str) -> None:

@@ -1,16 +1,21 @@
-"""A small, platform-neutral .xlsx writer for exports such as the ledger (台账).
+"""A small, platform-neutral .xlsx writer for exports such as the ledger (台账), streamed.
 
 Each ``Sheet`` gets its header in row 1 (bold, frozen, with an autofilter over header and
-data), one row per dict, and an optional note two rows below the last data row.
+data), one row per dict, and an optional note two rows below the last data row. Rows may be a
+list or any iterable (a generator reading the database): openpyxl's write-only mode streams
+each row to a temporary file as it comes, so a sheet of a million rows takes no more memory
+than one of a hundred. Column widths come from the header and the first ``SAMPLE`` rows
+(Excel needs them before the first row is written).
 
 Values by ``Column.kind``: ``datetime``/``date`` become real Excel dates; ``percent`` is a
 fraction (0.75 shows as 75.0%); ``int``/``float`` are numbers; ``bool`` is 是/否; ``None`` is
 an empty cell. A value that does not fit its kind (or NaN) is written as text. **Callers pass local
 times**: a timezone-aware datetime keeps its wall-clock time and loses its tzinfo, because
 Excel has no time zones. Text is never evaluated as a formula ("=HYPERLINK(…)" stays
-literal), and XML control characters are dropped.
+literal), and XML control characters are dropped. A column holding text wider than
+``MAX_WIDTH`` (or a cell with a line break) wraps.
 
-openpyxl is imported inside ``workbook()`` so importing ``handlers`` does not pay for it.
+openpyxl is imported inside ``write()`` so importing ``handlers`` does not pay for it.
 """
 from __future__ import annotations
 
@@ -18,14 +23,18 @@ import io
 import math
 import re
 import unicodedata
+from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, timezone
+from itertools import chain, islice
+from typing import BinaryIO
 
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")  # as openpyxl's ILLEGAL_CHARACTERS_RE
 _BAD_TITLE = re.compile(r"[\[\]:*?/\\]")
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 _FORMATS = {"datetime": "yyyy-mm-dd hh:mm", "date": "yyyy-mm-dd", "percent": "0.0%"}
 MIN_WIDTH, MAX_WIDTH, PADDING = 6, 60, 2
+SAMPLE = 1000  # rows read before the column widths are fixed
 
 
 @dataclass(frozen=True)
@@ -40,7 +49,7 @@ class Column:
 class Sheet:
     title: str                  # made valid (31 chars, no []:*?/\) and unique
     columns: list[Column]
-    rows: list[dict]            # str | int | float | None | datetime | date | bool
+    rows: Iterable[dict]        # str | int | float | None | datetime | date | bool; read once
     note: str = ""              # placed two rows below the last data row
 
 
@@ -94,59 +103,89 @@ def _titles(sheets: list[Sheet]) -> list[str]:
 
 
 def workbook(sheets: list[Sheet], *, made: datetime | None = None) -> bytes:
-    """An .xlsx file as bytes; ``made`` (local time) is its creation time in the file's
-    properties, so the same data and time give the same file."""
+    """An .xlsx file as bytes (for small files; ``write`` streams to disk)."""
+    out = io.BytesIO()
+    write(sheets, out, made=made)
+    return out.getvalue()
+
+
+def write(sheets: list[Sheet], target: str | BinaryIO, *, made: datetime | None = None) -> list[int]:
+    """Write the workbook to ``target`` (a path or a binary file), streaming each sheet's rows;
+    return how many data rows each sheet got. ``made`` (local time) is its creation time in the
+    file's properties, so the same data and time give the same file."""
     if not sheets:
         raise ValueError("a workbook needs at least one sheet")
+    from zipfile import ZIP_DEFLATED, ZipFile
+
     from openpyxl import Workbook
+    from openpyxl.writer.excel import ExcelWriter
+
+    book = Workbook(write_only=True)
+    counts = [_sheet(book, sheet, title) for sheet, title in zip(sheets, _titles(sheets))]
+    if made is not None:  # openpyxl's save stamps "modified" with the clock; its writer leaves it as given
+        book.properties.created = book.properties.modified = made.replace(tzinfo=None, microsecond=0)
+    else:
+        book.properties.modified = datetime.now(timezone.utc).replace(tzinfo=None, microsecond=0)
+    with ZipFile(target, "w", ZIP_DEFLATED, allowZip64=True) as archive:
+        ExcelWriter(book, archive).save()
+    return counts
+
+
+def _sheet(book, sheet: Sheet, title: str) -> int:
+    from openpyxl.cell import WriteOnlyCell
     from openpyxl.styles import Alignment, Font
     from openpyxl.utils import get_column_letter
 
-    def put(ws, row: int, column: int, value, number_format=None):
-        cell = ws.cell(row=row, column=column)
-        cell.value = value
-        if isinstance(value, str):
-            cell.data_type = "s"  # never a formula, whatever the text starts with
-            if value.startswith(_FORMULA_START):
-                cell.quotePrefix = True  # stays literal even when edited in Excel
-        if number_format:
-            cell.number_format = number_format
-        return cell
-
-    book = Workbook()
-    book.remove(book.active)
+    ws = book.create_sheet(title)
+    columns = sheet.columns
+    rows = iter(sheet.rows)
+    head = [[_convert(row.get(c.key), c.kind) for c in columns] for row in islice(rows, SAMPLE)]
+    headers = [_clean(c.header) for c in columns]
+    longest = [max([_display_width(h), *(_display_width(r[i][1]) for r in head)]) for i, h in enumerate(headers)]
+    wrapped = [n > MAX_WIDTH for n in longest]  # the whole column wraps, as Excel users expect
+    for i, column in enumerate(columns):
+        width = column.width if column.width is not None else min(max(longest[i] + PADDING, MIN_WIDTH), MAX_WIDTH)
+        ws.column_dimensions[get_column_letter(i + 1)].width = width
+    ws.freeze_panes = "A2"
     bold, wrap = Font(bold=True), Alignment(wrap_text=True, vertical="top")
-    for sheet, title in zip(sheets, _titles(sheets)):
-        ws = book.create_sheet(title)
-        for c, column in enumerate(sheet.columns, start=1):
-            header = _clean(column.header)
-            put(ws, 1, c, header).font = bold
-            widths = [_display_width(header)]
-            cells = []  # (cell, shown text)
-            for r, row in enumerate(sheet.rows, start=2):
-                value, shown, number_format = _convert(row.get(column.key), column.kind)
-                cells.append((put(ws, r, c, value, number_format), shown))
-                widths.append(_display_width(shown))
-            long = max(widths) > MAX_WIDTH
-            for cell, shown in cells:
-                if long or "\n" in shown:  # Excel shows line breaks only in wrapped cells
-                    cell.alignment = wrap
-            width = column.width
-            if width is None:
-                width = min(max(max(widths) + PADDING, MIN_WIDTH), MAX_WIDTH)
-            ws.column_dimensions[get_column_letter(c)].width = width
-        ws.freeze_panes = "A2"
-        if sheet.columns:
-            ws.auto_filter.ref = f"A1:{get_column_letter(len(sheet.columns))}{len(sheet.rows) + 1}"
-        if sheet.note:
-            put(ws, len(sheet.rows) + 3, 1, _clean(sheet.note))
-    out = io.BytesIO()
-    if made is None:
-        book.save(out)
-    else:  # openpyxl's save stamps "modified" with the clock; its writer leaves it as given
-        from zipfile import ZIP_DEFLATED, ZipFile
 
-        from openpyxl.writer.excel import ExcelWriter
-        book.properties.created = book.properties.modified = made.replace(tzinfo=None, microsecond=0)
-        ExcelWriter(book, ZipFile(out, "w", ZIP_DEFLATED, allowZip64=True)).save()
-    return out.getvalue()
+    def cell(value, shown: str, number_format, column: int):
+        if value is None:
+            return None
+        plain = number_format is None and not (isinstance(value, str) and value.startswith(_FORMULA_START))
+        wraps = isinstance(value, str) and (wrapped[column] or "\n" in shown or (
+            len(shown) > MAX_WIDTH // 2 and _display_width(shown) > MAX_WIDTH))
+        if plain and not wraps:
+            return value  # numbers and ordinary text: no cell object needed
+        out = WriteOnlyCell(ws, value)
+        if isinstance(value, str):
+            out.data_type = "s"  # never a formula, whatever the text starts with
+            if value.startswith(_FORMULA_START):
+                out.quotePrefix = True  # stays literal even when edited in Excel
+        if number_format:
+            out.number_format = number_format
+        if wraps:  # Excel shows line breaks only in wrapped cells
+            out.alignment = wrap
+        return out
+
+    def literal(text: str, font=None):
+        out = WriteOnlyCell(ws, text)
+        out.data_type = "s"
+        if text.startswith(_FORMULA_START):
+            out.quotePrefix = True
+        if font is not None:
+            out.font = font
+        return out
+
+    ws.append([literal(h, bold) for h in headers])
+    count = 0
+    converted = chain(head, ([_convert(row.get(c.key), c.kind) for c in columns] for row in rows))
+    for values in converted:
+        ws.append([cell(v, shown, fmt, i) for i, (v, shown, fmt) in enumerate(values)])
+        count += 1
+    if columns:
+        ws.auto_filter.ref = f"A1:{get_column_letter(len(columns))}{count + 1}"
+    if sheet.note:
+        ws.append([])
+        ws.append([literal(_clean(sheet.note))])
+    return count

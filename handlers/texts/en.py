@@ -24,6 +24,7 @@ JOBS = {
     "notice_end": "end the public notice", "review": "review reminder",
     "poll_close": "close a vote", "poll_reminder": "vote reminder", "survey_send": "send the survey",
     "survey_reminder": "survey reminder", "survey_close": "close the survey", "digest": "daily digest",
+    "ledger": "build the ledger",
 }
 KINDS = {"proposal": "a proposal (提案)", "report": "a social-conditions report (社情民意)"}
 
@@ -201,7 +202,7 @@ TEXTS = {
     "export.filename": "ledger",
     "export.period": "Period: {period}   exported: {made}",
     "export.caption": "📎 Ledger {period}: {concerns} concerns, {polls} deliberations, {answers} survey answers",
-    "export.sent_privately": "📬 The ledger was sent to you privately.",
+    "export.queued": "📬 The ledger is being made; it will be sent to you privately when ready.",
     "chart.caption": "📊 {period}: concerns per week and the three rates",
     "digest.head": "📊 Daily digest {date}{late}",
     "digest.late": " (late)",

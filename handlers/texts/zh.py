@@ -20,7 +20,7 @@ JOBS = {
     "sla_response": "响应时限检查", "sla_resolution": "办理时限检查",
     "notice_end": "公示结束", "review": "回头看提醒",
     "poll_close": "协商截止", "poll_reminder": "投票提醒", "survey_send": "发送满意度评价",
-    "survey_reminder": "评价提醒", "survey_close": "评价结束", "digest": "每日汇总",
+    "survey_reminder": "评价提醒", "survey_close": "评价结束", "digest": "每日汇总", "ledger": "生成台账",
 }
 KINDS = {"proposal": "提案", "report": "社情民意"}
 
@@ -208,7 +208,7 @@ TEXTS = {
     "export.filename": "台账",
     "export.period": "统计期间：{period}　导出时间：{made}",
     "export.caption": "📎 台账 {period}：事项 {concerns} 件，协商 {polls} 场，评价 {answers} 份",
-    "export.sent_privately": "📬 台账已私信发给您。",
+    "export.queued": "📬 台账正在生成，完成后私信发给您。",
     "chart.caption": "📊 {period} 每周事项与三率",
     "digest.head": "📊 每日汇总 {date}{late}",
     "digest.late": "（补发）",

@@ -135,7 +135,7 @@ def test_replay_prints_every_step_of_the_loop():
     assert find("→ coordinators (↩ e55)", "👥 履职清单 2026-03-01~2026-03-31")
     assert "📎 chart-2026-03-01~2026-03-31.png" in find("→ committee (↩ e56)", "每周事项与三率")[0][1]
     assert "📎 台账-2026-03-01~2026-03-31.xlsx" in find("→ @ma", "📎 台账 2026-03-01~2026-03-31")[0][1]
-    assert find("→ coordinators (↩ e57)", "台账已私信发给您")
+    assert find("→ coordinators (↩ e57)", "台账正在生成，完成后私信发给您")
     # the anonymous report's number is masked everywhere but in the coordinators' own chats
     for head, body in msgs:
         if "→ coordinators" not in head and "→ @ma" not in head:

@@ -82,9 +82,16 @@ def open_book(content: bytes):
     return openpyxl.load_workbook(io.BytesIO(content))
 
 
+QUEUED = "📬 台账正在生成，完成后私信发给您。"
+
+
 def export(h, args: str = "2026-03"):
+    """/export in the coordinators' group: answered at once; the file comes when the ticker has
+    run the job that builds it (due at once)."""
     result, sent = h.say("coordinators", "ma", f"/export {args}".strip())
     assert result.status == "done", result.reply
+    assert [(m.to, m.text) for m in sent] == [("coordinators", QUEUED)]
+    sent += h.advance(timedelta(0))
     stored = stored_file(h, "reply:export")
     assert stored.media_type.endswith("spreadsheetml.sheet") and stored.name.endswith(".xlsx")
     return sent, open_book(stored.content)
@@ -97,7 +104,7 @@ def test_export_sends_the_ledger_privately_and_every_sheet_reads_back(h):
     assert len(private) == 1 and private[0].kind == "reply:export"
     assert private[0].text.startswith("📎 台账") and "事项 3 件" in private[0].text
     assert "协商 1 场" in private[0].text and "评价 2 份" in private[0].text
-    assert [m.text for m in sent if m.to == "coordinators"] == ["📬 台账已私信发给您。"]
+    assert [m.text for m in sent if m.to == "coordinators"] == [QUEUED]
     assert {m.to for m in sent} == {"@ma", "coordinators"}
 
     assert book.sheetnames == SHEETS

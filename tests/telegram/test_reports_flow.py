@@ -1,6 +1,7 @@
 """/export and /chart through Telegram: the ledger arrives as a document in the coordinator's
 private chat, the chart as a photo in the committee group (real PTB Application, sandbox)."""
 import io
+from datetime import timedelta
 
 import openpyxl
 import pytest
@@ -24,8 +25,10 @@ async def test_export_sends_the_ledger_privately_and_chart_a_photo_to_the_commit
     private_before = len(sb.sent(ma))
 
     await tgbot.say(COORDINATORS, "ma", "/export")
-    group = [m for m in sb.sent(COORDINATORS) if "台账已私信发给您" in m.get("text", "")]
+    group = [m for m in sb.sent(COORDINATORS) if "台账正在生成，完成后私信发给您" in m.get("text", "")]
     assert len(group) == 1
+    assert not [m for m in sb.sent(ma)[private_before:] if "document" in m]  # built by the ticker, not the command
+    await tgbot.advance(timedelta(0))  # the ticker's next round runs the job that builds it
     documents = [m for m in sb.sent(ma)[private_before:] if "document" in m]
     assert len(documents) == 1, sb.sent(ma)
     document = documents[0]
@@ -64,9 +67,10 @@ async def test_a_coordinator_who_never_wrote_privately_is_told_to_start_first(tg
     await tgbot.say(COORDINATORS, "ma", "/export")
     answers = [m["text"] for m in sb.sent(COORDINATORS)]
     assert any("请先私聊我发一句 /start，再发送 /export" in text for text in answers), answers
-    assert not any("台账已私信发给您" in text for text in answers)
+    assert not any("台账正在生成" in text for text in answers)
     assert not [m for m in sb.sent() if "document" in m]
 
     await tgbot.say(tgbot.uid("ma"), "ma", "/start")
     await tgbot.say(COORDINATORS, "ma", "/export")
+    await tgbot.advance(timedelta(0))
     assert [m for m in sb.sent(tgbot.uid("ma")) if "document" in m]
