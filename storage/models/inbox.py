@@ -17,14 +17,21 @@ class InboundUpdate(Base):
     transaction, so a crash at any point leaves each update either handled once or stored
     and waiting for the next start. The payload is emptied once handled (it carries the
     resident's words) and handled rows are pruned after a few days.
+
+    ``sender`` (the platform's user id, when the update has one) lets a process handling
+    someone's update handle their earlier ones first, wherever they were stored: with
+    several processes behind a load balancer, one person's updates must still take effect
+    in the order they came (a changed vote after the first one).
     """
 
     __tablename__ = "inbound_updates"
     __table_args__ = (UniqueConstraint("platform", "external_id"),
-                      Index("ix_inbound_updates_pending", "platform", "handled_at"))
+                      Index("ix_inbound_updates_pending", "platform", "handled_at"),
+                      Index("ix_inbound_updates_sender", "platform", "sender", "handled_at"))
     id: Mapped[int] = mapped_column(primary_key=True)
     platform: Mapped[str] = mapped_column(String(32))
     external_id: Mapped[str] = mapped_column(String(128))
+    sender: Mapped[str | None] = mapped_column(String(128))
     payload: Mapped[dict] = mapped_column(JSON, default=dict)
     received_at: Mapped[datetime]
     handled_at: Mapped[datetime | None]
