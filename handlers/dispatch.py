@@ -235,11 +235,11 @@ class Dispatcher:
 
     def _known(self, session: Session, message: Incoming) -> Where | None:
         """The sender and chat if both are known and nothing about them needs remembering first."""
-        chat = queries.chat_by_external(session, message.platform, message.chat_id)
-        if chat is None or (chat.unreachable_since is not None and message.via == "text"):
+        found = queries.sender_in_chat(session, message.platform, message.chat_id, message.sender_id)
+        if found is None:
             return None
-        person = queries.person_by_identity(session, message.platform, message.sender_id)
-        if person is None:
+        chat, person = found
+        if chat.unreachable_since is not None and message.via == "text":
             return None
         if message.language:
             person.language = "en" if message.language.lower().startswith("en") else "zh"

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from sqlalchemy import func, or_, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, joinedload
 
 from .models import (
     Assignment, Chat, Comment, Concern, Deliberation, Grid, Identity, MessageLink, Outcome, Person,
@@ -17,6 +17,19 @@ def person_by_identity(session: Session, platform: str, external_id: str) -> Per
     stmt = select(Person).join(Identity, Identity.person_id == Person.id).where(
         Identity.platform == platform, Identity.external_id == external_id)
     return session.scalars(stmt).first()
+
+
+def sender_in_chat(session: Session, platform: str, chat_external_id: str,
+                   sender_external_id: str) -> tuple[Chat, Person] | None:
+    """A known chat and a known sender in it, with the sender's roles and the chat's grid, in one
+    query; None when either is not known yet."""
+    sender = (select(Identity.person_id)
+              .where(Identity.platform == platform, Identity.external_id == sender_external_id).scalar_subquery())
+    stmt = (select(Chat, Person).select_from(Chat).join(Person, Person.id == sender)
+            .where(Chat.platform == platform, Chat.external_id == chat_external_id)
+            .options(joinedload(Person.roles)))
+    row = session.execute(stmt).unique().first()
+    return (row[0], row[1]) if row is not None else None
 
 
 def person_by_handle(session: Session, handle: str) -> Person | None:
