@@ -7,6 +7,7 @@ scheduled here too (``handlers.weekly`` writes them).
 """
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from sqlalchemy import func, select
@@ -72,72 +73,97 @@ def digest_job(ctx: Context, job: ScheduledJob) -> str:
 
 
 def _body(ctx: Context, since: datetime, lang: str) -> tuple[list[str], bool]:
-    """The digest's lines (numbers first), and whether anything happened since ``since``."""
+    """The digest's lines (numbers first), and whether anything happened since ``since``.
+
+    Every list is counted in the database and only its first ``LIST_LIMIT`` items are read,
+    so a district with thousands of overdue concerns costs what one with five does.
+    """
     s, now = ctx.session, ctx.now
     window = Window(since, now)
     new = figures.by_grid_and_category(s, window)
-    overdue_response = _numbers(s, select(Concern.id).where(
+    overdue_response = _first(s, select(Concern.id).where(
         Concern.state.in_(OPEN_STATES), Concern.responded_at.is_(None), Concern.respond_by < now)
-        .order_by(Concern.respond_by))
-    late = list(s.execute(select(Concern.id, Concern.claimed_by_id).where(
-        Concern.state.in_(OPEN_STATES), Concern.resolve_by < now).order_by(Concern.resolve_by)))
-    closing = list(s.execute(select(Deliberation.concern_id, Deliberation.closes_at).where(
+        .order_by(Concern.respond_by, Concern.id))
+    late = _first(s, select(Concern.id, Concern.claimed_by_id).where(
+        Concern.state.in_(OPEN_STATES), Concern.resolve_by < now).order_by(Concern.resolve_by, Concern.id))
+    closing = _first(s, select(Deliberation.concern_id, Deliberation.closes_at).where(
         Deliberation.state == "open", Deliberation.closes_at < now + timedelta(days=1))
-        .order_by(Deliberation.closes_at)))
-    no_quorum = _numbers(s, select(Deliberation.concern_id).where(
-        Deliberation.result == "no_quorum", Deliberation.closed_at >= since).order_by(Deliberation.closed_at))
+        .order_by(Deliberation.closes_at, Deliberation.id))
+    no_quorum = _first(s, select(Deliberation.concern_id).where(
+        Deliberation.result == "no_quorum", Deliberation.closed_at >= since)
+        .group_by(Deliberation.concern_id).order_by(func.min(Deliberation.closed_at), Deliberation.concern_id))
     answers = dict(s.execute(select(SurveyResponse.rating, func.count(SurveyResponse.id))
                              .where(SurveyResponse.at >= since).group_by(SurveyResponse.rating)).all())
-    unhappy = _numbers(s, select(Survey.concern_id).join(SurveyResponse, SurveyResponse.survey_id == Survey.id)
-                       .where(SurveyResponse.rating == "dissatisfied", SurveyResponse.at >= since)
-                       .group_by(Survey.concern_id).order_by(Survey.concern_id))
-    reopened = _numbers(s, select(Concern.id).where(Concern.reopened_at >= since).order_by(Concern.reopened_at))
+    unhappy = _first(s, select(Survey.concern_id).join(SurveyResponse, SurveyResponse.survey_id == Survey.id)
+                     .where(SurveyResponse.rating == "dissatisfied", SurveyResponse.at >= since)
+                     .group_by(Survey.concern_id).order_by(Survey.concern_id))
+    reopened = _first(s, select(Concern.id).where(Concern.reopened_at >= since)
+                      .order_by(Concern.reopened_at, Concern.id))
     unreachable = _unreachable(s, since)
     open_count = s.scalar(select(func.count(Concern.id)).where(Concern.state.in_(OPEN_STATES))) or 0
 
     r = lambda key, **p: render(lang, key, **p)  # noqa: E731
+    numbered = lambda listed: _cut(lang, [f"#{row[0]}" for row in listed.rows], listed.total)  # noqa: E731
     lines = [r("digest.numbers", new=sum(n for _, _, n in new), open=open_count,
-               overdue=len(overdue_response) + len(late), closing=len(closing), answered=sum(answers.values()),
-               dissatisfied=answers.get("dissatisfied", 0), reopened=len(reopened))]
+               overdue=overdue_response.total + late.total, closing=closing.total, answered=sum(answers.values()),
+               dissatisfied=answers.get("dissatisfied", 0), reopened=reopened.total)]
     if new:
         lines.append(r("digest.new", count=sum(n for _, _, n in new), by_grid=_by_grid(s, new, lang)))
     if overdue_response:
-        lines.append(r("digest.overdue_response", items=_cut(lang, [f"#{n}" for n in overdue_response])))
+        lines.append(r("digest.overdue_response", items=numbered(overdue_response)))
     if late:
-        named = [f"#{n} {_carrier(s, n, pid)}" for n, pid in late[:LIST_LIMIT]]
-        lines.append(r("digest.overdue_resolution", items=_cut(lang, named + [f"#{n}" for n, _ in late[LIST_LIMIT:]])))
+        named = [f"#{n} {_carrier(s, n, pid)}" for n, pid in late.rows]
+        lines.append(r("digest.overdue_resolution", items=_cut(lang, named, late.total)))
     if closing:
         zone = ctx.settings.zone
-        lines.append(r("digest.closing", items=_cut(lang, [f"#{n} {at.astimezone(zone):%H:%M}" for n, at in closing])))
+        lines.append(r("digest.closing", items=_cut(lang, [f"#{n} {at.astimezone(zone):%H:%M}" for n, at in closing.rows],
+                                                    closing.total)))
     if no_quorum:
-        lines.append(r("digest.no_quorum", items=_cut(lang, [f"#{n}" for n in no_quorum])))
+        lines.append(r("digest.no_quorum", items=numbered(no_quorum)))
     if answers:
         lines.append(r("digest.answered", count=sum(answers.values()), satisfied=answers.get("satisfied", 0),
                        basically=answers.get("basically", 0), dissatisfied=answers.get("dissatisfied", 0)))
     if unhappy:
-        lines.append(r("digest.dissatisfied", items=_cut(lang, [f"#{n}" for n in unhappy])))
+        lines.append(r("digest.dissatisfied", items=numbered(unhappy)))
     if reopened:
-        lines.append(r("digest.reopened", items=_cut(lang, [f"#{n}" for n in reopened])))
+        lines.append(r("digest.reopened", items=numbered(reopened)))
     if unreachable:
         lines.append(r("digest.unreachable", items=_cut(lang, unreachable)))
     happened = bool(new or closing or no_quorum or answers or reopened or unreachable or overdue_response or late)
     return lines, happened
 
 
-def _numbers(s, stmt) -> list[int]:
-    return list(dict.fromkeys(s.scalars(stmt)))
+@dataclass(frozen=True)
+class Listed:
+    rows: list     # the first LIST_LIMIT rows
+    total: int     # how many there are
+
+    def __bool__(self) -> bool:
+        return self.total > 0
+
+
+def _first(s, stmt) -> Listed:
+    """The first ``LIST_LIMIT`` rows of ``stmt`` and how many rows it has, both from the database."""
+    rows = list(s.execute(stmt.limit(LIST_LIMIT)))
+    if len(rows) < LIST_LIMIT:
+        return Listed(rows, len(rows))
+    total = s.scalar(select(func.count()).select_from(stmt.order_by(None).subquery())) or 0
+    return Listed(rows, total)
 
 
 def _by_grid(s, rows: list[tuple[int, str, int]], lang: str) -> str:
-    names = dict(s.execute(select(Grid.id, Grid.name)).all())
-    parts, grids = [], {}
+    """The busiest grids first (the first ``LIST_LIMIT``), each with its categories."""
+    grids: dict[int, list[tuple[str, int]]] = {}
     for grid_id, category, n in rows:
         grids.setdefault(grid_id, []).append((category, n))
-    for grid_id, cats in grids.items():
-        total = sum(n for _, n in cats)
+    busiest = sorted(grids, key=lambda g: (-sum(n for _, n in grids[g]), g))
+    names = dict(s.execute(select(Grid.id, Grid.name).where(Grid.id.in_(busiest[:LIST_LIMIT]))).all())
+    parts = []
+    for grid_id in busiest[:LIST_LIMIT]:
+        cats = grids[grid_id]
         inner = _cut(lang, [f"{c} {n}" for c, n in cats])
-        parts.append(f"{names.get(grid_id, '?')} {total}（{inner}）")
-    return "；".join(parts)
+        parts.append(f"{names.get(grid_id, '?')} {sum(n for _, n in cats)}（{inner}）")
+    return _cut(lang, parts, len(busiest), sep="；")
 
 
 def _carrier(s, concern_id: int, claimed_by_id: int | None) -> str:
@@ -161,9 +187,10 @@ def _unreachable(s, since: datetime) -> list[str]:
     return chats + list(people)
 
 
-def _cut(lang: str, items: list[str]) -> str:
-    """The first few items, then "and N more"."""
-    shown = "、".join(items[:LIST_LIMIT])
-    if len(items) > LIST_LIMIT:
-        shown += render(lang, "digest.more", count=len(items) - LIST_LIMIT)
+def _cut(lang: str, items: list[str], total: int | None = None, sep: str = "、") -> str:
+    """The first few items, then "and N more" (of ``total``, if more exist than were read)."""
+    total = len(items) if total is None else total
+    shown = sep.join(items[:LIST_LIMIT])
+    if total > LIST_LIMIT:
+        shown += render(lang, "digest.more", count=total - LIST_LIMIT)
     return shown

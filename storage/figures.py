@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import Select, and_, distinct, func, or_, select
+from sqlalchemy import Select, and_, case, distinct, func, or_, select
 from sqlalchemy.orm import Session
 
 from .models import (AuditEntry, Comment, Concern, Deliberation, Outcome, Person, PersonRole, Proposal, Support,
@@ -43,45 +43,59 @@ def _in(column, window: Window):
     return and_(column >= window.start, column < window.end)
 
 
-def _grid(stmt: Select, window: Window) -> Select:
-    return stmt.where(Concern.grid_id == window.grid_id) if window.grid_id is not None else stmt
+def _grid(stmt: Select, window: Window, concern_id=None) -> Select:
+    """Narrow ``stmt`` to the window's grid, if it has one. A statement over another table
+    (``concern_id`` its concern column) joins the concerns only then: over every grid the
+    join would add nothing (each row's concern exists) but a pass over every concern."""
+    if window.grid_id is None:
+        return stmt
+    if concern_id is not None:
+        stmt = stmt.join(Concern, Concern.id == concern_id)
+    return stmt.where(Concern.grid_id == window.grid_id)
 
 
-def _count(session: Session, stmt: Select, window: Window) -> int:
-    return session.scalar(_grid(stmt, window)) or 0
+def _count(session: Session, stmt: Select, window: Window, concern_id=None) -> int:
+    return session.scalar(_grid(stmt, window, concern_id)) or 0
+
+
+#: The counts read from the audit trail: figure → the actions that count towards it.
+AUDITED = {"resolved": ("resolve",), "reopened": ("reopen", "survey_reopen"), "rejected": ("reject",),
+           "withdrawn": ("withdraw",)}
 
 
 def counts(session: Session, window: Window) -> dict[str, int]:
     """How many concerns were collected, deliberated, decided, resolved, reopened, converted,
     rejected and withdrawn in the window, with supports and polls that closed without quorum."""
     w = window
-    audit = lambda *actions: (select(func.count(distinct(AuditEntry.concern_id)))  # noqa: E731
-                              .join(Concern, Concern.id == AuditEntry.concern_id)
-                              .where(AuditEntry.action.in_(actions), _in(AuditEntry.at, w)))
+    distinct_concerns = lambda actions: func.count(distinct(  # noqa: E731
+        case((AuditEntry.action.in_(actions), AuditEntry.concern_id))))
+    audited = _grid(select(*(distinct_concerns(a) for a in AUDITED.values()))
+                    .where(AuditEntry.action.in_([a for acts in AUDITED.values() for a in acts]),
+                           _in(AuditEntry.at, w)), w, AuditEntry.concern_id)
+    from_audit = dict(zip(AUDITED, session.execute(audited).one()))
     return {
         "collected": _count(session, select(func.count(Concern.id)).where(_in(Concern.created_at, w)), w),
         "deliberated": _count(session, select(func.count(distinct(Deliberation.concern_id)))
-                              .join(Concern, Concern.id == Deliberation.concern_id)
-                              .where(Deliberation.kind == "committee", _in(Deliberation.opened_at, w)), w),
-        "decided": _count(session, select(func.count(distinct(Outcome.concern_id)))
-                          .join(Concern, Concern.id == Outcome.concern_id).where(_in(Outcome.at, w)), w),
-        "resolved": _count(session, audit("resolve"), w),
-        "reopened": _count(session, audit("reopen", "survey_reopen"), w),
-        "converted": _count(session, select(func.count(distinct(Proposal.concern_id)))
-                            .join(Concern, Concern.id == Proposal.concern_id).where(_in(Proposal.at, w)), w),
-        "rejected": _count(session, audit("reject"), w),
-        "withdrawn": _count(session, audit("withdraw"), w),
-        "supports": _count(session, select(func.count(Support.id)).join(Concern, Concern.id == Support.concern_id)
-                           .where(_in(Support.at, w)), w),
+                              .where(Deliberation.kind == "committee", _in(Deliberation.opened_at, w)), w,
+                              Deliberation.concern_id),
+        "decided": _count(session, select(func.count(distinct(Outcome.concern_id))).where(_in(Outcome.at, w)), w,
+                          Outcome.concern_id),
+        "resolved": from_audit["resolved"],
+        "reopened": from_audit["reopened"],
+        "converted": _count(session, select(func.count(distinct(Proposal.concern_id))).where(_in(Proposal.at, w)), w,
+                            Proposal.concern_id),
+        "rejected": from_audit["rejected"],
+        "withdrawn": from_audit["withdrawn"],
+        "supports": _count(session, select(func.count(Support.id)).where(_in(Support.at, w)), w, Support.concern_id),
         "no_quorum": _count(session, select(func.count(Deliberation.id))
-                            .join(Concern, Concern.id == Deliberation.concern_id)
-                            .where(Deliberation.result == "no_quorum", _in(Deliberation.closed_at, w)), w),
+                            .where(Deliberation.result == "no_quorum", _in(Deliberation.closed_at, w)), w,
+                            Deliberation.concern_id),
     }
 
 
 def converted_by_kind(session: Session, window: Window) -> dict[str, int]:
-    stmt = _grid(select(Proposal.kind, func.count(Proposal.id)).join(Concern, Concern.id == Proposal.concern_id)
-                 .where(_in(Proposal.at, window)), window).group_by(Proposal.kind)
+    stmt = _grid(select(Proposal.kind, func.count(Proposal.id)).where(_in(Proposal.at, window)), window,
+                 Proposal.concern_id).group_by(Proposal.kind)
     return dict(session.execute(stmt).all())
 
 
@@ -92,8 +106,10 @@ def response(session: Session, window: Window, now: datetime) -> Ratio:
     reported = select(func.count(Concern.id)).where(
         _in(Concern.created_at, window), or_(Concern.responded_at.is_not(None), Concern.respond_by <= now),
         or_(Concern.responded_at.is_not(None), Concern.state != "withdrawn"))
-    answered = reported.where(Concern.responded_at.is_not(None), Concern.responded_at <= Concern.respond_by)
-    return Ratio(_count(session, answered, window), _count(session, reported, window))
+    answered = func.count(case((and_(Concern.responded_at.is_not(None), Concern.responded_at <= Concern.respond_by),
+                                Concern.id)))
+    total, on_time = session.execute(_grid(reported.add_columns(answered), window)).one()
+    return Ratio(on_time or 0, total or 0)
 
 
 def resolution(session: Session, window: Window, now: datetime) -> Ratio:
@@ -101,16 +117,20 @@ def resolution(session: Session, window: Window, now: datetime) -> Ratio:
     a reopened one counts against the figure until it is resolved again."""
     until = Window(window.start, min(window.end, now), window.grid_id)
     due = select(func.count(Concern.id)).where(_in(Concern.resolve_by, until), Concern.state.not_in(NOT_TO_RESOLVE))
-    done = due.where(Concern.state.in_(RESOLVED_STATES))
-    return Ratio(_count(session, done, window), _count(session, due, window))
+    done = func.count(case((Concern.state.in_(RESOLVED_STATES), Concern.id)))
+    total, resolved = session.execute(_grid(due.add_columns(done), window)).one()
+    return Ratio(resolved or 0, total or 0)
 
 
 def satisfaction(session: Session, window: Window) -> Ratio:
     """Survey answers given in the window that were 满意 or 基本满意."""
-    answers = (select(func.count(SurveyResponse.id)).join(Survey, Survey.id == SurveyResponse.survey_id)
-               .join(Concern, Concern.id == Survey.concern_id).where(_in(SurveyResponse.at, window)))
-    good = answers.where(SurveyResponse.rating.in_(GOOD_RATINGS))
-    return Ratio(_count(session, good, window), _count(session, answers, window))
+    answers = select(func.count(SurveyResponse.id)).where(_in(SurveyResponse.at, window))
+    if window.grid_id is not None:
+        answers = answers.join(Survey, Survey.id == SurveyResponse.survey_id)
+    good = func.count(case((SurveyResponse.rating.in_(GOOD_RATINGS), SurveyResponse.id)))
+    both = _grid(answers.add_columns(good), window, Survey.concern_id)
+    total, satisfied = session.execute(both).one()
+    return Ratio(satisfied or 0, total or 0)
 
 
 def by_state(session: Session, window: Window) -> dict[str, int]:
@@ -150,27 +170,23 @@ def members(session: Session, window: Window) -> list[MemberFigures]:
 
     def acted(action: str) -> dict[int, int]:
         return per_person(_grid(select(AuditEntry.actor_id, func.count(distinct(AuditEntry.concern_id)))
-                                .join(Concern, Concern.id == AuditEntry.concern_id)
-                                .where(AuditEntry.action == action, _in(AuditEntry.at, window)), window)
-                          .group_by(AuditEntry.actor_id))
+                                .where(AuditEntry.action == action, _in(AuditEntry.at, window)), window,
+                                AuditEntry.concern_id).group_by(AuditEntry.actor_id))
 
     claimed, resolved = acted("claim"), acted("resolve")
     voted = per_person(_grid(select(Vote.person_id, func.count(distinct(Vote.deliberation_id)))
                              .join(Deliberation, Deliberation.id == Vote.deliberation_id)
-                             .join(Concern, Concern.id == Deliberation.concern_id)
-                             .where(Deliberation.kind == "committee", _in(Vote.at, window)), window)
-                       .group_by(Vote.person_id))
-    comments = per_person(_grid(select(Comment.person_id, func.count(Comment.id))
-                                .join(Concern, Concern.id == Comment.concern_id)
-                                .where(_in(Comment.at, window)), window).group_by(Comment.person_id))
+                             .where(Deliberation.kind == "committee", _in(Vote.at, window)), window,
+                             Deliberation.concern_id).group_by(Vote.person_id))
+    comments = per_person(_grid(select(Comment.person_id, func.count(Comment.id)).where(_in(Comment.at, window)),
+                                window, Comment.concern_id).group_by(Comment.person_id))
     progress = per_person(_grid(select(AuditEntry.actor_id, func.count(AuditEntry.id))  # /progress, not /resolve
-                                .join(Concern, Concern.id == AuditEntry.concern_id)
-                                .where(AuditEntry.action == "progress", _in(AuditEntry.at, window)), window)
-                          .group_by(AuditEntry.actor_id))
-    answers = (select(Survey.resolved_by_id, func.count(SurveyResponse.id)).join(Concern, Concern.id == Survey.concern_id)
+                                .where(AuditEntry.action == "progress", _in(AuditEntry.at, window)), window,
+                                AuditEntry.concern_id).group_by(AuditEntry.actor_id))
+    answers = (select(Survey.resolved_by_id, func.count(SurveyResponse.id))
                .join(SurveyResponse, SurveyResponse.survey_id == Survey.id).where(_in(SurveyResponse.at, window)))
-    all_answers = per_person(_grid(answers, window).group_by(Survey.resolved_by_id))
-    good_answers = per_person(_grid(answers.where(SurveyResponse.rating.in_(GOOD_RATINGS)), window)
+    all_answers = per_person(_grid(answers, window, Survey.concern_id).group_by(Survey.resolved_by_id))
+    good_answers = per_person(_grid(answers.where(SurveyResponse.rating.in_(GOOD_RATINGS)), window, Survey.concern_id)
                               .group_by(Survey.resolved_by_id))
     return [MemberFigures(pid, name, claimed.get(pid, 0), voted.get(pid, 0), comments.get(pid, 0),
                           progress.get(pid, 0), resolved.get(pid, 0),

@@ -1,0 +1,116 @@
+"""Reports at scale: ``/stats`` for a year, the daily digest and a month's Excel ledger.
+
+For each size (10,000, 100,000 and 1,000,000 concerns in 1,000 grids by default;
+``--reports-sizes`` to choose), a fresh database gets a year of concerns with their lifecycle
+rows (``bench.report_data``, Core executemany). Each report is then measured in a fresh
+process of its own (``bench.report_probe``): its time and that process's peak resident
+memory, beside the same process doing nothing but ``/帮助`` (the bot at rest). The ratio is
+the time at N ÷ the time at the smallest size, printed beside N ÷ that size: a ratio well
+under N/10k means the cost does not grow with the stored concerns.
+
+Targets (issue 13), at 1,000,000 concerns: digest and ``/stats`` ≤ 2 s and ≤ 300 MB each; the
+ledger built in a scheduled job, streamed to disk, ≤ 300 MB.
+"""
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import time
+from datetime import timedelta
+from pathlib import Path
+
+from bot import config as config_loader
+from bot.bootstrap import bootstrap
+from bot.replay import PLATFORM
+from handlers.clock import SimulatedClock
+
+from . import report_data
+from .community import write_config
+from .corpus import reports
+from .databases import Database
+
+GRIDS = 1000
+SIZES = (10_000, 100_000, 1_000_000)
+REPORTS = ("stats", "digest", "ledger")
+FIGURES = {"stats": "/stats 2026", "digest": "digest 2027-01-01", "ledger": "ledger 2026-12"}
+TARGET_S = {"stats": 2.0, "digest": 2.0}
+TARGET_MB = 300.0
+
+
+def add_arguments(parser) -> None:
+    parser.add_argument("--reports-sizes", default=",".join(str(n) for n in SIZES),
+                        help="reports: concerns stored, comma-separated (default 10000,100000,1000000)")
+    parser.add_argument("--reports-grids", type=int, default=GRIDS, help="reports: grids (default 1,000)")
+
+
+def texts(count: int = 3000) -> list[tuple[str, str, str]]:
+    """Distinct generated reports with the category and place the intake gives them."""
+    from handlers.nlp.pipeline import Intake
+    intake = Intake.load(tags=("#报事", "#求助", "#投诉", "#建议"))
+    bodies = sorted({r.text.split(" ", 1)[1] for r in reports(2 * count, 1, seed=5)})[:count]
+    out = []
+    for body in bodies:
+        analysis = intake.analyse(body)
+        out.append((body, analysis.category, analysis.place.display[:200]))
+    return out
+
+
+def probe(what: str, config: Path, db: Database) -> dict:
+    """One report in a fresh process; its JSON line."""
+    command = [sys.executable, "-m", "bench.report_probe", what, "--config", str(config), "--url", db.url]
+    if db.schema:
+        command += ["--schema", db.schema]
+    root = Path(__file__).resolve().parents[1]
+    done = subprocess.run(command, cwd=root, capture_output=True, text=True, env=os.environ | {"PYTHONPATH": str(root)})
+    if done.returncode != 0:
+        raise RuntimeError(f"probe {what} failed:\n{done.stderr[-4000:]}")
+    return json.loads(done.stdout.strip().splitlines()[-1])
+
+
+def measure(db: Database, concerns: int, grids: int = GRIDS, corpus: list | None = None,
+            only: tuple[str, ...] = REPORTS) -> dict:
+    """Load ``concerns`` into a fresh database, then measure the bot at rest and each report."""
+    with db.fresh() as fresh, tempfile.TemporaryDirectory() as folder:
+        config = write_config(Path(folder), grids, fresh.url)
+        app = bootstrap(config_loader.load(config, environ={}), engine=fresh.engine(), platforms=(PLATFORM,),
+                        clock=SimulatedClock(report_data.NOW - timedelta(hours=2)))
+        try:
+            started = time.perf_counter()
+            rows = report_data.load(app, concerns, corpus or texts())
+            loaded = time.perf_counter() - started
+        finally:
+            app.close()
+        out = {"concerns": concerns, "rows": rows, "load_s": loaded, "idle": probe("idle", config, fresh)}
+        for what in only:
+            out[what] = probe(what, config, fresh)
+    return out
+
+
+def run(db: Database, args) -> list[dict]:
+    sizes = sorted(int(n) for n in str(args.reports_sizes).replace("_", "").split(",") if n.strip())
+    corpus = texts()
+    measured = [measure(db, n, args.reports_grids, corpus) for n in sizes]
+    base = measured[0]
+    out = []
+    for what in REPORTS:
+        for m in measured:
+            got, first, n = m[what], base[what], m["concerns"]
+            met = None
+            if n >= 1_000_000:
+                met = got["peak_rss_mb"] <= TARGET_MB and got["seconds"] <= TARGET_S.get(what, float("inf"))
+            out.append({
+                "bench": f"reports: {what}", "database": db.name, "concerns": n, "grids": args.reports_grids,
+                "report_s": got["seconds"], "peak_rss_mb": got["peak_rss_mb"], "rest_rss_mb": got["rest_rss_mb"],
+                "startup_peak_mb": got["startup_peak_mb"], "idle_peak_mb": m["idle"]["peak_rss_mb"],
+                "command_s": got.get("command_s"), "file_bytes": got.get("file_bytes"), "sent": got.get("sent"),
+                "rows_loaded": m["rows"], "load_s": m["load_s"], "target_met": met,
+                "figure": f"{FIGURES[what]} @{n:,}: {got['seconds']:.2f} s, {got['peak_rss_mb']:.0f} MB",
+                "peer": f"@{base['concerns']:,}: {first['seconds']:.2f} s (N× {n / base['concerns']:g}); "
+                        f"at rest {got['rest_rss_mb']:.0f} MB",
+                "ratio": got["seconds"] / first["seconds"] if first["seconds"] else float("inf"),
+                "size_ratio": n / base["concerns"],
+            })
+    return out
