@@ -89,6 +89,23 @@ def mark_retry(session: Session, message_id: int, not_before: datetime, error: s
         not_before=not_before, locked_until=None, last_error=error[:2000]))
 
 
+def put_off(session: Session, message: OutboxMessage, until: datetime, now: datetime, *,
+            same_recipient: bool = False) -> None:
+    """Not sent, not tried: the row goes back unleased until ``until``, its claim not counted
+    as an attempt. With ``same_recipient`` every other pending row for the same chat (or
+    person) that no sender holds waits as long: they would only be put off one by one."""
+    table = OutboxMessage.__table__
+    session.execute(update(table).where(table.c.id == message.id).values(
+        not_before=until, locked_until=None, attempts=table.c.attempts - 1))
+    if same_recipient:
+        recipient = (table.c.chat_id == message.chat_id if message.chat_id is not None
+                     else table.c.person_id == message.person_id)
+        session.execute(update(table).where(
+            recipient, table.c.platform == message.platform, table.c.state == "pending",
+            table.c.not_before < until, or_(table.c.locked_until.is_(None), table.c.locked_until <= now),
+        ).values(not_before=until))
+
+
 def mark_failed(session: Session, message_id: int, state: str, error: str) -> None:
     """Give up on a row: ``state`` is ``failed`` or ``unreachable``."""
     session.execute(update(OutboxMessage).where(OutboxMessage.id == message_id).values(

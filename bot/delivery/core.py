@@ -4,6 +4,11 @@ Per row the database is touched twice (prepare, record), each in a worker thread
 event loop, plus one claim per batch. ``run`` serves beside the bot or as a ``shangliang
 deliver`` worker; ``stop`` lets the batch in hand finish, so a worker told to stop sends
 nothing twice. ``drain_sync`` runs the same loop to completion for replay and the tests.
+
+A transport with ``limits`` (Telegram's) is paced: in the prepare transaction the core books
+the send's slot with every other sender (``pacing.Pacer``), waits for it if it is a moment
+away, or puts the row off until its chat may have it and goes on with the next. A 429 that
+still comes holds that chat off for everyone and retries the row after ``retry_after``.
 """
 from __future__ import annotations
 
@@ -14,11 +19,12 @@ from datetime import datetime, timedelta
 from sqlalchemy.orm import Session, sessionmaker
 
 from handlers.clock import Clock
-from storage import outbox
+from storage import locks, outbox
 from storage.models import OutboxMessage
 
 from .outcome import record
 from .outgoing import Moved, Receipt, Rejected, RetryLater, Transport, Unreachable
+from .pacing import Decision, Pacer
 from .prepare import Prepared, prepare
 
 log = logging.getLogger(__name__)
@@ -31,12 +37,18 @@ class DeliveryCore:
         self.sessions, self.transport, self.clock = sessions, transport, clock
         self.language = language  # the community's, for notices about refused messages
         self.batch, self.idle, self.lease = batch, idle, lease
+        limits = getattr(transport, "limits", None)
+        self.pacer = Pacer(transport.platform, limits) if limits is not None else None
         self.wake = asyncio.Event()
         self.sent = 0  # rows this core delivered
+        self.put_off = 0  # rows pacing put off to a later slot (not attempts)
+        self.throttled = 0  # 429 answers the platform still gave
         self._stopping = False
+        self._soonest: datetime | None = None  # the earliest row this core put off or back
 
     async def run(self, *, until_idle: bool = False) -> int:
-        """Send until cancelled or stopped (or, with ``until_idle``, until nothing is due)."""
+        """Send until cancelled or stopped (or, with ``until_idle``, until nothing is due and
+        nothing this core put off or back is still to come)."""
         while not self._stopping:
             try:
                 handled = await self.drain_once()
@@ -45,14 +57,29 @@ class DeliveryCore:
                 handled = 0
             if handled or self._stopping:
                 continue
-            if until_idle:
+            if until_idle and self._awaited() is None:
                 break
             self.wake.clear()
             try:
-                await asyncio.wait_for(self.wake.wait(), timeout=self.idle)
+                await asyncio.wait_for(self.wake.wait(), timeout=self._nap())
             except asyncio.TimeoutError:
                 pass
         return self.sent
+
+    def _nap(self) -> float:
+        """Until the next row this core put off is due (at most ``idle``): a paced row goes
+        out on its slot, not up to a second later."""
+        soonest = self._awaited()
+        if soonest is None:
+            return self.idle
+        return min(self.idle, max(0.005, (soonest - self.clock.now()).total_seconds()))
+
+    def _awaited(self) -> datetime | None:
+        """When the next row this core put off (or back, after a 429) is due; None if none is
+        still to come (once due, a claim takes it, here or in another worker)."""
+        if self._soonest is not None and self._soonest <= self.clock.now():
+            self._soonest = None
+        return self._soonest
 
     def stop(self) -> None:
         """Finish the batch in hand, then return from ``run``."""
@@ -70,7 +97,12 @@ class DeliveryCore:
 
     async def deliver(self, row: OutboxMessage, now: datetime | None = None) -> int:
         """Send one leased row and record the outcome; 1 if it was delivered."""
-        prepared = await asyncio.to_thread(self._prepare, row)
+        prepared, pace = await asyncio.to_thread(self._prepare, row)
+        if pace is not None and not pace.go:
+            self.put_off += 1
+            return 0
+        if pace is not None and pace.wait > 0:
+            await asyncio.sleep(pace.wait)  # the bot's next slot, a moment away
         receipt, error = None, prepared.error
         if prepared.delivery is not None:
             try:
@@ -83,17 +115,41 @@ class DeliveryCore:
         at = self.clock.now() if now is None else now
         return await asyncio.to_thread(self._record, row, prepared, at, receipt, error)
 
-    def _prepare(self, row: OutboxMessage):
+    def _prepare(self, row: OutboxMessage) -> tuple[Prepared, Decision | None]:
+        """The row as a delivery and, when paced, its slot (booked, or the row put off)."""
         with self.sessions() as session:
-            return prepare(session, row)
+            if self.pacer is None:
+                return prepare(session, row), None
+            locks.begin(session)  # SQLite: the write lock before the first read; PostgreSQL: row locks
+            prepared = prepare(session, row)
+            if prepared.delivery is None:
+                return prepared, None
+            pace = self.pacer.ask(session, prepared.delivery.target)
+            if not pace.go:
+                until = self.clock.now() + timedelta(seconds=pace.wait)
+                outbox.put_off(session, row, until, self.clock.now(), same_recipient=pace.chat_busy)
+                self._remember(until)
+            session.commit()
+            return prepared, pace
 
     def _record(self, row: OutboxMessage, prepared: Prepared, now: datetime, receipt: Receipt | None,
                 error: BaseException | None) -> int:
         with self.sessions() as session:
+            if isinstance(error, RetryLater) and error.throttled:
+                self.throttled += 1
+                log.warning("outbox %s: the platform said too many requests; again in %ss", row.id, error.seconds)
+                if self.pacer is not None:
+                    locks.begin(session)
+                    self.pacer.refused(session, prepared.delivery.target, error.seconds)
+                self._remember(now + timedelta(seconds=error.seconds))
             delivered = record(session, row, prepared.chat_id, now, receipt, error, person_id=prepared.person_id,
                                language=self.language)
             session.commit()
             return delivered
+
+    def _remember(self, due: datetime) -> None:
+        if self._soonest is None or due < self._soonest:
+            self._soonest = due
 
 
 def drain_sync(sessions: sessionmaker[Session], transport: Transport, now: datetime, *, batch: int = 5,

@@ -1,6 +1,7 @@
 """What became of one send, written in one transaction: sent with its receipt, or why not.
 
-``RetryLater`` puts the row back after a delay, ``Moved`` records the chat's new id and
+``RetryLater`` puts the row back after a delay (after a 429, ``retry_after``, however often
+Telegram says it: such a row is never given up), ``Moved`` records the chat's new id and
 sends again at once, ``Unreachable`` gives up on that recipient and remembers it for the
 coordinators (the digest lists it), ``Rejected`` fails the row and lets
 ``handlers.delivery_faults`` fall back or tell who needs to know; any other error is retried
@@ -50,6 +51,8 @@ def record(session: Session, row: OutboxMessage, chat_id: int | None, now: datet
         log.error("outbox %s: the platform refused the message: %s", row.id, error)
         outbox.mark_failed(session, row.id, "failed", str(error))
         delivery_faults.rejected(session, row, str(error), now, language)  # never silent
+    elif isinstance(error, RetryLater) and error.throttled:  # 429: as often as it takes, never given up
+        outbox.mark_retry(session, row.id, now + timedelta(seconds=error.seconds), str(error))
     else:
         delay = error.seconds if isinstance(error, RetryLater) else 30
         text = str(error) if isinstance(error, RetryLater) else f"{type(error).__name__}: {error}"

@@ -90,13 +90,17 @@ class Receipt:
 class RetryLater(Exception):
     """429, 5xx, a time-out: send the row again after ``seconds``.
 
+    ``throttled``: the platform said "too many requests" (429). Such a row is retried for as
+    long as it takes, never given up, and nobody sends to its chat before ``seconds`` are over.
+
     Any of these errors may carry ``partial``: a ``Receipt`` of what the platform did before
     it failed (a forum topic opened), which the core stores so a retry does not do it again.
     """
 
-    def __init__(self, seconds: float, reason: str = "") -> None:
+    def __init__(self, seconds: float, reason: str = "", *, throttled: bool = False) -> None:
         super().__init__(reason or f"retry after {seconds}s")
         self.seconds = seconds
+        self.throttled = throttled
 
 
 class Unreachable(Exception):
@@ -116,6 +120,9 @@ class Moved(Exception):
 
 
 class Transport(Protocol):
+    """An adapter's sender. It may also have ``limits``: the platform's rate limits
+    (``pacing.Limits``), which the core then keeps together with every other sender."""
+
     platform: str
 
     async def send(self, delivery: Delivery) -> Receipt:

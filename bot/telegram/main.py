@@ -1,5 +1,12 @@
 """The Telegram adapter as ``shangliang run`` builds it (polling or webhook), and
-``shangliang deliver`` (a Telegram delivery worker: any number may drain one PostgreSQL database)."""
+``shangliang deliver`` (a Telegram delivery worker: any number may drain one PostgreSQL database).
+
+Pacing (``rate_limit = true``): a ``deliver`` worker keeps Telegram's limits together with
+every other worker through the database (``delivery.pacing``), and has no per-process limiter
+of its own: one would only delay sends after their shared slot was booked. ``run`` keeps
+python-telegram-bot's ``AIORateLimiter`` for its own process (it paces the Application's few
+direct calls too); with several senders, start it with ``--no-deliver``.
+"""
 from __future__ import annotations
 
 import asyncio
@@ -19,6 +26,7 @@ from ..bootstrap import App, connect
 from ..host import Host
 from ..config import AppConfig, ConfigError
 from ..delivery.core import DeliveryCore
+from ..delivery.pacing import TELEGRAM
 from .runtime import TelegramRuntime, Webhook
 from .transport import TelegramTransport
 
@@ -37,6 +45,7 @@ def check_token(environ: Mapping[str, str]) -> str:
 
 
 def _limiter(config: AppConfig) -> AIORateLimiter | None:
+    """``run``'s per-process pacing (each process counts only its own sends)."""
     return AIORateLimiter(overall_max_rate=30, group_max_rate=20, max_retries=0) if config.telegram.rate_limit else None
 
 
@@ -75,10 +84,15 @@ def deliver(config: AppConfig, environ: Mapping[str, str], *, database_url: str 
 
 async def _deliver(config: AppConfig, token: str, sessions, batch: int, lease: timedelta, until_idle: bool) -> int:
     base = config.telegram.base_url
-    bot = ExtBot(token, base_url=f"{base}/bot", base_file_url=f"{base}/file/bot", rate_limiter=_limiter(config))
+    bot = ExtBot(token, base_url=f"{base}/bot", base_file_url=f"{base}/file/bot")
+    limits = TELEGRAM if config.telegram.rate_limit else None  # shared by every worker, not per process
     async with bot:  # getMe: a wrong token fails here, before any row is leased
-        pump = DeliveryCore(sessions, TelegramTransport(bot), SystemClock(), batch=batch, lease=lease,
+        pump = DeliveryCore(sessions, TelegramTransport(bot, limits), SystemClock(), batch=batch, lease=lease,
                             language=config.settings.language)
-        log.info("delivering Telegram messages as @%s (batch %d, lease %ss)", bot.username, batch,
-                 lease.total_seconds())
-        return await worker.serve(pump, until_idle=until_idle)
+        log.info("delivering Telegram messages as @%s (batch %d, lease %ss, %s)", bot.username, batch,
+                 lease.total_seconds(), "paced with every worker" if limits else "not paced")
+        try:
+            return await worker.serve(pump, until_idle=until_idle)
+        finally:
+            log.info("sent %d, put off to a later slot %d times, 429 answers %d", pump.sent, pump.put_off,
+                     pump.throttled)

@@ -16,6 +16,7 @@ from telegram import Bot, InputFile, ReplyParameters
 from telegram.error import BadRequest, ChatMigrated, Forbidden, NetworkError, RetryAfter, TelegramError
 
 from ..delivery import Delivery, Edit, File, Moved, Poll, Receipt, Rejected, RetryLater, StopPoll, Target, Text, Unreachable
+from ..delivery.pacing import Limits
 from .keyboard import markup
 
 MAX_TEXT = 4096
@@ -25,10 +26,14 @@ POLL_CLOSE_WINDOW = (timedelta(seconds=5), timedelta(seconds=600))  # what close
 
 
 class TelegramTransport:
+    """``limits``: Telegram's rate limits (``pacing.TELEGRAM``) for the core to keep together
+    with every other sender; None sends as fast as the bot goes (tests, the sandbox)."""
+
     platform = "telegram"
 
-    def __init__(self, bot: Bot) -> None:
+    def __init__(self, bot: Bot, limits: Limits | None = None) -> None:
         self.bot = bot
+        self.limits = limits
 
     async def send(self, delivery: Delivery) -> Receipt:
         opened: list[str] = []  # a forum topic this attempt opened, kept even if the send then fails
@@ -90,7 +95,7 @@ def _translate(exc: TelegramError, delivery: Delivery) -> Exception | Receipt:
     if isinstance(exc, RetryAfter):
         with warnings.catch_warnings():  # PTB 22 warns that retry_after becomes a timedelta
             warnings.simplefilter("ignore")
-            return RetryLater(_seconds(exc.retry_after), f"429: {exc.message}")
+            return RetryLater(_seconds(exc.retry_after), f"429: {exc.message}", throttled=True)
     if isinstance(exc, Forbidden):
         return Unreachable(exc.message)
     if isinstance(exc, ChatMigrated):

@@ -19,6 +19,7 @@ through, so a test can check the windows itself.
 """
 from __future__ import annotations
 
+import copy
 import math
 import time
 from collections import Counter, deque
@@ -67,33 +68,35 @@ class Window:
 
 
 class RateLimits:
-    """Telegram's limits for one bot; ``clock`` is seconds on a monotonic scale."""
+    """Telegram's limits for one bot; ``clock`` is seconds on a monotonic scale.
+
+    ``group_window`` (60 s) may be shortened, with a pacer's window to match, for tests that
+    must see a group's window pass in seconds.
+    """
 
     def __init__(self, *, overall_per_second: float = 30, overall_burst: int = 30, group_per_minute: int = 20,
-                 private_per_second: float = 1, private_burst: int = 3,
+                 group_window: float = 60.0, private_per_second: float = 1, private_burst: int = 3,
                  clock: Callable[[], float] = time.monotonic) -> None:
         self.clock = clock
         self.overall = Bucket(overall_per_second, overall_burst)
-        self._group = lambda: Window(group_per_minute, 60.0)
-        self._private = lambda: Bucket(private_per_second, private_burst)
+        self.group = Window(group_per_minute, group_window)        # each group's rule, as it starts
+        self.private = Bucket(private_per_second, private_burst)   # each private chat's
         self._chats: dict[Any, Bucket | Window] = {}
         self.refused = 0
         self.refusals: Counter = Counter()  # by rule: "overall", "group", "private"
         self.admitted: list[tuple[float, Any]] = []
+
+    def wait(self, chat_id: Any, chat_type: str | None) -> float:
+        """Seconds until a send to that chat would be let through (0: now)."""
+        return max(wait for wait, _ in self._waits(self._rules(chat_id, chat_type), self.clock()))
 
     def charge(self, method: str, chat_id: Any, chat_type: str | None) -> None:
         """Let one call through (and count it), or raise Telegram's 429."""
         if not counts(method):
             return
         now = self.clock()
-        rules: list[tuple[str, Bucket | Window]] = [("overall", self.overall)]
-        if chat_type is not None:
-            kind = "private" if chat_type == "private" else "group"
-            rule = self._chats.get(chat_id)
-            if rule is None:
-                rule = self._chats[chat_id] = self._private() if kind == "private" else self._group()
-            rules.append((kind, rule))
-        waits = [(rule.wait(now), name) for name, rule in rules]
+        rules = self._rules(chat_id, chat_type)
+        waits = self._waits(rules, now)
         longest, name = max(waits)
         if longest > 0:
             self.refused += 1
@@ -103,6 +106,20 @@ class RateLimits:
         for _, rule in rules:
             rule.take(now)
         self.admitted.append((now, chat_id))
+
+    def _rules(self, chat_id: Any, chat_type: str | None) -> list[tuple[str, Bucket | Window]]:
+        rules: list[tuple[str, Bucket | Window]] = [("overall", self.overall)]
+        if chat_type is not None:
+            kind = "private" if chat_type == "private" else "group"
+            rule = self._chats.get(chat_id)
+            if rule is None:
+                rule = self._chats[chat_id] = copy.deepcopy(self.private if kind == "private" else self.group)
+            rules.append((kind, rule))
+        return rules
+
+    @staticmethod
+    def _waits(rules, now: float) -> list[tuple[float, str]]:
+        return [(rule.wait(now), name) for name, rule in rules]
 
 
 def charge(sb, method: str, params: dict) -> None:
