@@ -58,34 +58,35 @@ def _count(session: Session, stmt: Select, window: Window, concern_id=None) -> i
     return session.scalar(_grid(stmt, window, concern_id)) or 0
 
 
-#: The counts read from the audit trail: figure → the actions that count towards it.
-AUDITED = {"resolved": ("resolve",), "reopened": ("reopen", "survey_reopen"), "rejected": ("reject",),
-           "withdrawn": ("withdraw",)}
+def _concerns(session: Session, stmt: Select, window: Window, concern_id) -> int:
+    """How many distinct concerns ``stmt`` (selecting ``concern_id``) names: grouped in a
+    subquery, which reads an index ordered by concern in one pass (``count(DISTINCT …)``
+    would sort or hash a million ids first)."""
+    grouped = _grid(stmt, window, concern_id).group_by(concern_id).subquery()
+    return session.scalar(select(func.count()).select_from(grouped)) or 0
+
+
+def _acted(session: Session, window: Window, *actions: str) -> int:
+    """Concerns with one of ``actions`` in the audit trail in the window."""
+    stmt = select(AuditEntry.concern_id).where(AuditEntry.action.in_(actions), _in(AuditEntry.at, window))
+    return _concerns(session, stmt, window, AuditEntry.concern_id)
 
 
 def counts(session: Session, window: Window) -> dict[str, int]:
     """How many concerns were collected, deliberated, decided, resolved, reopened, converted,
     rejected and withdrawn in the window, with supports and polls that closed without quorum."""
     w = window
-    distinct_concerns = lambda actions: func.count(distinct(  # noqa: E731
-        case((AuditEntry.action.in_(actions), AuditEntry.concern_id))))
-    audited = _grid(select(*(distinct_concerns(a) for a in AUDITED.values()))
-                    .where(AuditEntry.action.in_([a for acts in AUDITED.values() for a in acts]),
-                           _in(AuditEntry.at, w)), w, AuditEntry.concern_id)
-    from_audit = dict(zip(AUDITED, session.execute(audited).one()))
     return {
         "collected": _count(session, select(func.count(Concern.id)).where(_in(Concern.created_at, w)), w),
-        "deliberated": _count(session, select(func.count(distinct(Deliberation.concern_id)))
-                              .where(Deliberation.kind == "committee", _in(Deliberation.opened_at, w)), w,
-                              Deliberation.concern_id),
-        "decided": _count(session, select(func.count(distinct(Outcome.concern_id))).where(_in(Outcome.at, w)), w,
-                          Outcome.concern_id),
-        "resolved": from_audit["resolved"],
-        "reopened": from_audit["reopened"],
-        "converted": _count(session, select(func.count(distinct(Proposal.concern_id))).where(_in(Proposal.at, w)), w,
-                            Proposal.concern_id),
-        "rejected": from_audit["rejected"],
-        "withdrawn": from_audit["withdrawn"],
+        "deliberated": _concerns(session, select(Deliberation.concern_id).where(
+            Deliberation.kind == "committee", _in(Deliberation.opened_at, w)), w, Deliberation.concern_id),
+        "decided": _concerns(session, select(Outcome.concern_id).where(_in(Outcome.at, w)), w, Outcome.concern_id),
+        "resolved": _acted(session, w, "resolve"),
+        "reopened": _acted(session, w, "reopen", "survey_reopen"),
+        "converted": _concerns(session, select(Proposal.concern_id).where(_in(Proposal.at, w)), w,
+                               Proposal.concern_id),
+        "rejected": _acted(session, w, "reject"),
+        "withdrawn": _acted(session, w, "withdraw"),
         "supports": _count(session, select(func.count(Support.id)).where(_in(Support.at, w)), w, Support.concern_id),
         "no_quorum": _count(session, select(func.count(Deliberation.id))
                             .where(Deliberation.result == "no_quorum", _in(Deliberation.closed_at, w)), w,

@@ -18,7 +18,13 @@ class Concern(Base):
     """
 
     __tablename__ = "concerns"
-    __table_args__ = (Index("ix_concerns_grid_state", "grid_id", "state"),)
+    __table_args__ = (
+        Index("ix_concerns_grid_state", "grid_id", "state"),
+        # the figures and the digest read these without touching the rows (migration 0010)
+        Index("ix_concerns_created_at", "created_at", "state", "responded_at", "respond_by"),
+        Index("ix_concerns_resolve_by_state", "resolve_by", "state"),
+        Index("ix_concerns_reopened_at", "reopened_at"),
+    )
     id: Mapped[int] = mapped_column(primary_key=True)
     text: Mapped[str] = mapped_column(Text)
     category: Mapped[str] = mapped_column(String(32))
@@ -43,7 +49,7 @@ class Concern(Base):
     responded_at: Mapped[datetime | None]
     #: Deadlines for the size (SLA), kept here so figures are plain SQL comparisons.
     respond_by: Mapped[datetime | None] = mapped_column(index=True)
-    resolve_by: Mapped[datetime | None] = mapped_column(index=True)
+    resolve_by: Mapped[datetime | None]
     #: Optimistic lock: two commands changing one concern at once cannot both win.
     version: Mapped[int] = mapped_column(default=1)
 
@@ -110,6 +116,8 @@ class AuditEntry(Base):
     """One state change or recorded action: who, when, from → to."""
 
     __tablename__ = "audit_log"
+    #: the figures count concerns by action, in one pass over this index (migration 0010)
+    __table_args__ = (Index("ix_audit_log_action_concern", "action", "concern_id", "at"),)
     id: Mapped[int] = mapped_column(primary_key=True)
     concern_id: Mapped[int | None] = mapped_column(ForeignKey("concerns.id", ondelete="CASCADE"), index=True)
     actor_id: Mapped[int | None] = mapped_column(ForeignKey("people.id"))

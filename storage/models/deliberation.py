@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import ForeignKey, String, Text, UniqueConstraint
+from sqlalchemy import ForeignKey, Index, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from .base import Base
@@ -94,8 +94,10 @@ class Outcome(Base):
     """The decision record (方案): what was decided, by whom, with the vote summary."""
 
     __tablename__ = "outcomes"
+    #: a concern's plans, and the figures' "decided" in one pass (migration 0010)
+    __table_args__ = (Index("ix_outcomes_concern_id_at", "concern_id", "at"),)
     id: Mapped[int] = mapped_column(primary_key=True)
-    concern_id: Mapped[int] = mapped_column(ForeignKey("concerns.id", ondelete="CASCADE"), index=True)
+    concern_id: Mapped[int] = mapped_column(ForeignKey("concerns.id", ondelete="CASCADE"))
     deliberation_id: Mapped[int | None] = mapped_column(ForeignKey("deliberations.id"))
     decided_by_id: Mapped[int] = mapped_column(ForeignKey("people.id"))
     plan: Mapped[str] = mapped_column(Text)
