@@ -13,6 +13,7 @@ still comes holds that chat off for everyone and retries the row after ``retry_a
 from __future__ import annotations
 
 import asyncio
+import heapq
 import logging
 from datetime import datetime, timedelta
 
@@ -44,7 +45,7 @@ class DeliveryCore:
         self.put_off = 0  # rows pacing put off to a later slot (not attempts)
         self.throttled = 0  # 429 answers the platform still gave
         self._stopping = False
-        self._soonest: datetime | None = None  # the earliest row this core put off or back
+        self._awaiting: list[datetime] = []  # (a heap) when rows this core put off or back are due
 
     async def run(self, *, until_idle: bool = False) -> int:
         """Send until cancelled or stopped (or, with ``until_idle``, until nothing is due and
@@ -77,9 +78,10 @@ class DeliveryCore:
     def _awaited(self) -> datetime | None:
         """When the next row this core put off (or back, after a 429) is due; None if none is
         still to come (once due, a claim takes it, here or in another worker)."""
-        if self._soonest is not None and self._soonest <= self.clock.now():
-            self._soonest = None
-        return self._soonest
+        now = self.clock.now()
+        while self._awaiting and self._awaiting[0] <= now:
+            heapq.heappop(self._awaiting)
+        return self._awaiting[0] if self._awaiting else None
 
     def stop(self) -> None:
         """Finish the batch in hand, then return from ``run``."""
@@ -148,8 +150,8 @@ class DeliveryCore:
             return delivered
 
     def _remember(self, due: datetime) -> None:
-        if self._soonest is None or due < self._soonest:
-            self._soonest = due
+        if due not in self._awaiting:
+            heapq.heappush(self._awaiting, due)
 
 
 def drain_sync(sessions: sessionmaker[Session], transport: Transport, now: datetime, *, batch: int = 5,

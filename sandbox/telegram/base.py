@@ -1,6 +1,7 @@
 """Shared pieces: the recorded Call, uploads, the two kinds of refusal and the method registry."""
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -12,6 +13,7 @@ class Call:
     method: str
     params: dict[str, Any]
     answer: dict[str, Any] | None = field(default=None, repr=False)  # the envelope sent back
+    at: float = field(default_factory=time.time, repr=False)  # when it arrived (seconds since the epoch)
 
 
 @dataclass
