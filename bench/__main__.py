@@ -17,10 +17,11 @@ import time
 from datetime import datetime, timezone
 from pathlib import Path
 
-from . import intake, lookup
+from . import intake, lookup, outbox, reports, startup, telegram_path
 from .databases import available
 
-BENCHES = {"intake": intake, "lookup": lookup}
+BENCHES = {"intake": intake, "lookup": lookup, "reports": reports, "telegram_path": telegram_path,
+           "outbox": outbox, "startup": startup}
 
 
 def main(argv: list[str] | None = None) -> int:
