@@ -28,7 +28,7 @@ def add_arguments(parser) -> None:
     parser.add_argument("--outbox-per-private", type=int, default=10,
                         help="outbox: messages per private chat (default 10)")
     parser.add_argument("--outbox-workers", default="1,2,4", help="outbox: worker counts to drain with")
-    parser.add_argument("--outbox-unlimited", type=int, default=3000,
+    parser.add_argument("--outbox-unlimited", type=int, default=1500,
                         help="outbox: messages for the runs without limits (0: skip them)")
 
 
