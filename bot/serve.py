@@ -4,13 +4,18 @@ The WeChat adapter (and wechaty) is imported only when WeChat is enabled, so a
 Telegram-only install does not need the ``wechat`` extra. jieba's dictionaries are loaded
 in a background thread once every adapter receives, not before: the bot polls within
 about a second and a half, and a report that comes in the first seconds waits for them.
+Processes sharing one PostgreSQL database (docs/deploy.md) start one after another:
+migrating and writing the directory read and then write, and two at once would insert
+the same rows.
 """
 from __future__ import annotations
 
 import asyncio
 from collections.abc import Mapping
 
-from .bootstrap import bootstrap
+from storage import exclusive
+
+from .bootstrap import bootstrap, connect
 from .config import AppConfig, ConfigError
 from .host import Host
 from .platforms import ALL
@@ -39,8 +44,14 @@ def run(config: AppConfig, environ: Mapping[str, str], *, deliver: bool = True) 
         wechat_main = _wechat_module()
         wechat_main.credentials(config, environ)
         builders.append(wechat_main.adapter)
-    # every platform's capabilities, served here or by another process on the same database
-    app = bootstrap(config, platforms=platforms, caps=ALL, load_jieba=False)
+    engine = connect(config)
+    try:
+        with exclusive.alone(engine):  # processes sharing a database start one after another
+            # every platform's capabilities, served here or by another process on the same database
+            app = bootstrap(config, platforms=platforms, caps=ALL, load_jieba=False, engine=engine)
+    except BaseException:
+        engine.dispose()
+        raise
     try:
         host = Host(app, deliver=deliver, tick_seconds=config.telegram.tick_seconds)
         adapters = [build(app, host, config, environ) for build in builders]
