@@ -3,7 +3,8 @@
 Adapters call these from the event loop (each call runs in a worker thread and opens its
 own short transaction); the command that handles an update marks it handled inside the
 command's transaction (``handlers.dispatch``), and ``settle`` marks the updates that no
-command took (a chat-member change, chatter the bot ignores).
+command took (a chat-member change, chatter the bot ignores). ``earlier`` lists what a
+sender sent before an update and is still unhandled (stored by another process, say).
 """
 from __future__ import annotations
 
@@ -24,9 +25,13 @@ class Inbox:
         self.sessions, self.clock = sessions, clock
         self._stored = 0
 
-    async def store(self, platform: str, external_id: str, payload: dict) -> bool:
+    async def store(self, platform: str, external_id: str, payload: dict, sender: str | None = None) -> bool:
         """Keep the update durably; False if it was kept before (a redelivery)."""
-        return await asyncio.to_thread(self._store, platform, external_id, payload)
+        return await asyncio.to_thread(self._store, platform, external_id, payload, sender)
+
+    async def earlier(self, platform: str, sender: str, external_id: str) -> list[dict]:
+        """Payloads of the sender's unhandled updates stored before this one, oldest first."""
+        return await asyncio.to_thread(self._earlier, platform, sender, external_id)
 
     async def pending(self, platform: str) -> list[dict]:
         """Payloads of stored updates not yet handled, oldest first."""
@@ -36,15 +41,19 @@ class Inbox:
         """Mark an update handled if no command did (idempotent)."""
         await asyncio.to_thread(self._settle, platform, external_id)
 
-    def _store(self, platform: str, external_id: str, payload: dict) -> bool:
+    def _store(self, platform: str, external_id: str, payload: dict, sender: str | None = None) -> bool:
         now = self.clock.now()
         with self.sessions() as session:
-            new = inbox.store(session, platform, external_id, payload, now)
+            new = inbox.store(session, platform, external_id, payload, now, sender)
             self._stored += 1
             if self._stored % PRUNE_EVERY == 1:
                 inbox.prune(session, now)
             session.commit()
         return new
+
+    def _earlier(self, platform: str, sender: str, external_id: str) -> list[dict]:
+        with self.sessions() as session:
+            return inbox.earlier(session, platform, sender, external_id)
 
     def _pending(self, platform: str) -> list[dict]:
         with self.sessions() as session:

@@ -2,7 +2,9 @@
 
 ``store`` runs in its own short transaction (the adapter confirms the update to the
 platform only after it returns); ``take`` runs inside the transaction of the command that
-handles the update, so the command's effects and "handled" commit together.
+handles the update, so the command's effects and "handled" commit together. ``earlier``
+finds a sender's updates stored before this one and not handled yet: with several
+processes sharing the database, whoever handles an update handles those first.
 """
 from __future__ import annotations
 
@@ -17,9 +19,11 @@ from .models import InboundUpdate
 KEEP_HANDLED = timedelta(days=3)  # long enough for any redelivery; the payload is gone by then anyway
 
 
-def store(session: Session, platform: str, external_id: str, payload: dict, now: datetime) -> bool:
+def store(session: Session, platform: str, external_id: str, payload: dict, now: datetime,
+          sender: str | None = None) -> bool:
     """Keep an update; False when it was stored before (a redelivery after a restart)."""
-    values = dict(platform=platform, external_id=external_id, payload=payload, received_at=now, handled_at=None)
+    values = dict(platform=platform, external_id=external_id, payload=payload, received_at=now, handled_at=None,
+                  sender=sender)
     return insert_ignoring_conflict(session, InboundUpdate.__table__, values, ("platform", "external_id")) is not None
 
 
@@ -27,6 +31,15 @@ def pending(session: Session, platform: str, limit: int = 10_000) -> list[Inboun
     """Stored and not yet handled, oldest first: what a restart must process."""
     return list(session.scalars(select(InboundUpdate).where(
         InboundUpdate.platform == platform, InboundUpdate.handled_at.is_(None)).order_by(InboundUpdate.id).limit(limit)))
+
+
+def earlier(session: Session, platform: str, sender: str, external_id: str) -> list[dict]:
+    """Payloads of ``sender``'s updates stored before ``external_id`` and not handled, oldest first."""
+    table = InboundUpdate.__table__
+    this = select(table.c.id).where(table.c.platform == platform, table.c.external_id == external_id)
+    return list(session.scalars(select(table.c.payload).where(
+        table.c.platform == platform, table.c.sender == sender, table.c.handled_at.is_(None),
+        table.c.id < this.scalar_subquery()).order_by(table.c.id)))
 
 
 def take(session: Session, platform: str, external_id: str, now: datetime) -> bool:

@@ -6,6 +6,12 @@ stored in the inbox before Telegram is told it arrived (``updates.DurableUpdateQ
 ``post_init`` sets the menus and attaches the transport to the host, whose ticker and
 delivery core do the timed work and the sending; ``post_shutdown`` detaches it. No state
 lives in ``bot_data``, and no database session is opened here.
+
+Several processes may serve one bot behind a load balancer (webhook mode, docs/deploy.md).
+Telegram sends a chat's updates one at a time, but the next one may reach another process
+while the first still waits in this one's queue; so before handling a person's update, the
+runtime handles their earlier stored, unhandled ones (``Inbox.earlier``). Whichever process
+comes second finds an update handled and skips it (and answers no button press twice).
 """
 from __future__ import annotations
 
@@ -29,7 +35,7 @@ from ..platforms import TELEGRAM
 from . import menu, translate
 from ..delivery.core import DeliveryCore
 from .transport import TelegramTransport
-from .updates import DurableUpdateQueue
+from .updates import DurableUpdateQueue, sender_of
 
 log = logging.getLogger(__name__)
 CAPS = TELEGRAM  # what Telegram can do, as the handlers see it (bot/platforms.py)
@@ -62,6 +68,7 @@ class TelegramRuntime:
         self.host = host or Host(app, deliver=deliver, tick_seconds=tick_seconds)
         self.webhook = webhook
         self.inbox = self.host.inbox
+        self._taken: set[int] = set()  # updates the command's own transaction marked handled
         self.updates = DurableUpdateQueue(self.inbox)  # stored before getUpdates confirms them
         builder = (ApplicationBuilder().token(token).base_url(f"{base_url}/bot").base_file_url(f"{base_url}/file/bot")
                    .update_queue(self.updates).post_init(self._post_init).post_shutdown(self._post_shutdown))
@@ -141,6 +148,8 @@ class TelegramRuntime:
             await query.answer()
             return
         result = await self._handle(incoming, update)
+        if result.status == "duplicate":  # handled (and answered) before, by this process or another
+            return
         text = (result.reply or "")[:200] or None
         try:
             await query.answer(text=text, show_alert=result.status in ("refused", "error"))
@@ -182,9 +191,27 @@ class TelegramRuntime:
                 log.warning("could not send the apology", exc_info=True)
 
     async def on_processed(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-        """Every update ends here: marked handled if no command did (chatter, chat changes)."""
+        """Every update ends here: marked handled if no command did (chatter, chat changes,
+        a refused button press)."""
+        if update.update_id in self._taken:
+            self._taken.discard(update.update_id)
+            return
         await self.inbox.settle(translate.PLATFORM, str(update.update_id))
 
     async def _handle(self, incoming: Incoming, update: Update):
+        await self._earlier_first(update)
         incoming = dataclasses.replace(incoming, update_id=str(update.update_id))
-        return await self.host.handle(incoming)
+        result = await self.host.handle(incoming)
+        if result.status in ("done", "duplicate"):  # marked handled with the command (or before)
+            self._taken.add(update.update_id)
+        return result
+
+    async def _earlier_first(self, update: Update) -> None:
+        """Handle the sender's earlier updates that another process stored and has not handled
+        yet, oldest first, so a person's updates take effect in the order they came."""
+        sender = sender_of(update)
+        if sender is None:
+            return
+        for payload in await self.inbox.earlier(translate.PLATFORM, sender, str(update.update_id)):
+            log.info("handling an earlier update of the same sender first")
+            await self.application.process_update(Update.de_json(payload, self.application.bot))

@@ -4,7 +4,9 @@ PTB's Updater puts each fetched update into this queue and confirms the batch to
 with its next ``getUpdates`` (``offset``); its webhook handler answers 200 only after the
 put returns. Storing inside ``put`` therefore means Telegram forgets an update only once
 the database has it. A redelivered update (Telegram resends what was never confirmed) is
-dropped here; at start-up, what a crash left stored and unhandled is queued first.
+dropped here; at start-up, what a crash left stored and unhandled is queued first. Each
+update is stored with its sender, so ``TelegramRuntime`` can handle a person's earlier
+updates before a newer one whichever process stored them.
 """
 from __future__ import annotations
 
@@ -19,6 +21,12 @@ log = logging.getLogger(__name__)
 PLATFORM = "telegram"
 
 
+def sender_of(update: Update) -> str | None:
+    """Who the update comes from (a user id), if anyone: their updates are handled in order."""
+    user = update.effective_user
+    return str(user.id) if user is not None else None
+
+
 class DurableUpdateQueue(asyncio.Queue):
     def __init__(self, inbox: Inbox) -> None:
         super().__init__()
@@ -26,7 +34,7 @@ class DurableUpdateQueue(asyncio.Queue):
 
     async def put(self, item: object) -> None:
         if isinstance(item, Update):
-            if not await self.inbox.store(PLATFORM, str(item.update_id), item.to_dict()):
+            if not await self.inbox.store(PLATFORM, str(item.update_id), item.to_dict(), sender_of(item)):
                 log.info("update %s was stored before; not queued again", item.update_id)
                 return
         await super().put(item)
