@@ -100,7 +100,7 @@ def _body(ctx: Context, since: datetime, lang: str) -> tuple[list[str], bool]:
     reopened = _first(s, select(Concern.id).where(Concern.reopened_at >= since)
                       .order_by(Concern.reopened_at, Concern.id))
     unreachable = _unreachable(s, since)
-    open_count = s.scalar(select(func.count(Concern.id)).where(Concern.state.in_(OPEN_STATES))) or 0
+    open_count = s.scalar(select(func.count()).select_from(Concern).where(Concern.state.in_(OPEN_STATES))) or 0
 
     r = lambda key, **p: render(lang, key, **p)  # noqa: E731
     numbered = lambda listed: _cut(lang, [f"#{row[0]}" for row in listed.rows], listed.total)  # noqa: E731

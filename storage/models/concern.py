@@ -24,13 +24,15 @@ class Concern(Base):
         Index("ix_concerns_created_at", "created_at", "state", "responded_at", "respond_by"),
         Index("ix_concerns_resolve_by_state", "resolve_by", "state"),
         Index("ix_concerns_reopened_at", "reopened_at"),
+        # open concerns past a deadline, counted from the index alone (migration 0011)
+        Index("ix_concerns_state_deadlines", "state", "resolve_by", "respond_by", "responded_at"),
     )
     id: Mapped[int] = mapped_column(primary_key=True)
     text: Mapped[str] = mapped_column(Text)
     category: Mapped[str] = mapped_column(String(32))
     size: Mapped[str] = mapped_column(String(8))
     size_confirmed: Mapped[bool] = mapped_column(default=False)
-    state: Mapped[str] = mapped_column(String(16), index=True)
+    state: Mapped[str] = mapped_column(String(16))
     location: Mapped[str] = mapped_column(String(200), default="")
     grid_id: Mapped[int] = mapped_column(ForeignKey("grids.id"))
     reporter_id: Mapped[int] = mapped_column(ForeignKey("people.id"))

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import ForeignKey, String, Text, UniqueConstraint
+from sqlalchemy import ForeignKey, Index, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from .base import Base
@@ -66,7 +66,8 @@ class SurveyResponse(Base):
     """满意 / 基本满意 / 不满意 from one respondent; a second answer replaces the first."""
 
     __tablename__ = "survey_responses"
-    __table_args__ = (UniqueConstraint("survey_id", "person_id"),)
+    # the answers of a day or a month (the digest, the satisfaction rate, the ledger): migration 0011
+    __table_args__ = (UniqueConstraint("survey_id", "person_id"), Index("ix_survey_responses_at", "at"))
     id: Mapped[int] = mapped_column(primary_key=True)
     survey_id: Mapped[int] = mapped_column(ForeignKey("surveys.id", ondelete="CASCADE"))
     person_id: Mapped[int] = mapped_column(ForeignKey("people.id"))
