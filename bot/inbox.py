@@ -27,6 +27,10 @@ class Inbox:
 
     async def store(self, platform: str, external_id: str, payload: dict, sender: str | None = None) -> bool:
         """Keep the update durably; False if it was kept before (a redelivery)."""
+        return (await self.keep(platform, external_id, payload, sender))[0]
+
+    async def keep(self, platform: str, external_id: str, payload: dict, sender: str | None) -> tuple[bool, bool]:
+        """``store``, and whether the sender had an earlier update still unhandled then."""
         return await asyncio.to_thread(self._store, platform, external_id, payload, sender)
 
     async def earlier(self, platform: str, sender: str, external_id: str) -> list[dict]:
@@ -41,15 +45,16 @@ class Inbox:
         """Mark an update handled if no command did (idempotent)."""
         await asyncio.to_thread(self._settle, platform, external_id)
 
-    def _store(self, platform: str, external_id: str, payload: dict, sender: str | None = None) -> bool:
+    def _store(self, platform: str, external_id: str, payload: dict, sender: str | None) -> tuple[bool, bool]:
         now = self.clock.now()
         with self.sessions() as session:
             new = inbox.store(session, platform, external_id, payload, now, sender)
+            behind = new and sender is not None and inbox.behind(session, platform, sender, external_id)
             self._stored += 1
             if self._stored % PRUNE_EVERY == 1:
                 inbox.prune(session, now)
             session.commit()
-        return new
+        return new, behind
 
     def _earlier(self, platform: str, sender: str, external_id: str) -> list[dict]:
         with self.sessions() as session:

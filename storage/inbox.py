@@ -35,11 +35,20 @@ def pending(session: Session, platform: str, limit: int = 10_000) -> list[Inboun
 
 def earlier(session: Session, platform: str, sender: str, external_id: str) -> list[dict]:
     """Payloads of ``sender``'s updates stored before ``external_id`` and not handled, oldest first."""
+    return list(session.scalars(_earlier(platform, sender, external_id).order_by(InboundUpdate.__table__.c.id)))
+
+
+def behind(session: Session, platform: str, sender: str, external_id: str) -> bool:
+    """Whether ``sender`` has an unhandled update stored before ``external_id``. Asked when it
+    is stored: if not, none can appear later, and handling it needs no look back."""
+    return session.scalar(_earlier(platform, sender, external_id).limit(1)) is not None
+
+
+def _earlier(platform: str, sender: str, external_id: str):
     table = InboundUpdate.__table__
     this = select(table.c.id).where(table.c.platform == platform, table.c.external_id == external_id)
-    return list(session.scalars(select(table.c.payload).where(
-        table.c.platform == platform, table.c.sender == sender, table.c.handled_at.is_(None),
-        table.c.id < this.scalar_subquery()).order_by(table.c.id)))
+    return select(table.c.payload).where(table.c.platform == platform, table.c.sender == sender,
+                                         table.c.handled_at.is_(None), table.c.id < this.scalar_subquery())
 
 
 def take(session: Session, platform: str, external_id: str, now: datetime) -> bool:

@@ -193,6 +193,7 @@ class TelegramRuntime:
     async def on_processed(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         """Every update ends here: marked handled if no command did (chatter, chat changes,
         a refused button press)."""
+        self.updates.behind.discard(update.update_id)
         if update.update_id in self._taken:
             self._taken.discard(update.update_id)
             return
@@ -210,8 +211,9 @@ class TelegramRuntime:
         """Handle the sender's earlier updates that another process stored and has not handled
         yet, oldest first, so a person's updates take effect in the order they came."""
         sender = sender_of(update)
-        if sender is None:
-            return
+        if sender is None or update.update_id not in self.updates.behind:
+            return  # nothing of theirs was waiting when this one was stored
+        self.updates.behind.discard(update.update_id)
         for payload in await self.inbox.earlier(translate.PLATFORM, sender, str(update.update_id)):
             log.info("handling an earlier update of the same sender first")
             await self.application.process_update(Update.de_json(payload, self.application.bot))

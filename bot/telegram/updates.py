@@ -31,19 +31,33 @@ class DurableUpdateQueue(asyncio.Queue):
     def __init__(self, inbox: Inbox) -> None:
         super().__init__()
         self.inbox = inbox
+        #: updates whose sender had an earlier one unhandled when they were stored (or restored
+        #: ones): only for these must the runtime look back before handling them
+        self.behind: set[int] = set()
 
     async def put(self, item: object) -> None:
         if isinstance(item, Update):
-            if not await self.inbox.store(PLATFORM, str(item.update_id), item.to_dict(), sender_of(item)):
+            new, behind = await self.inbox.keep(PLATFORM, str(item.update_id), item.to_dict(), sender_of(item))
+            if not new:
                 log.info("update %s was stored before; not queued again", item.update_id)
                 return
+            if behind:
+                self.behind.add(item.update_id)
         await super().put(item)
 
     async def restore(self, bot: Bot) -> int:
-        """Queue the updates stored but not handled before the last stop; return how many."""
+        """Queue the updates stored but not handled before the last stop; return how many.
+
+        On a database shared by several processes these include updates another, running
+        process stored and has not reached yet: both may handle one, and the command's
+        ``inbox.take`` under the sender's lock lets only the first take effect (the second
+        is a duplicate: no change, no answer).
+        """
         payloads = await self.inbox.pending(PLATFORM)
         for payload in payloads:
-            await super().put(Update.de_json(payload, bot))
+            update = Update.de_json(payload, bot)
+            self.behind.add(update.update_id)
+            await super().put(update)
         if payloads:
             log.warning("%d updates received before the last stop were not handled yet: handling them now",
                         len(payloads))
