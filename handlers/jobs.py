@@ -2,7 +2,9 @@
 
 Each due ``scheduled_jobs`` row is run in its own transaction together with the state
 changes and outbox messages it causes, then marked done; on PostgreSQL the row is locked
-with SKIP LOCKED so two tickers never run the same job.
+with SKIP LOCKED so two tickers never run the same job. The job runs in a savepoint: if it
+fails, its work is undone but the row stays locked while it is marked failed, so another
+ticker cannot run it a second time in between.
 """
 from __future__ import annotations
 
@@ -59,15 +61,16 @@ def run_due(sessions: sessionmaker[Session], settings: Settings, intake: Intake,
             job_id, kind = job.id, job.kind
             ctx = Context(session=session, settings=settings, intake=intake, now=now, caps=caps)
             try:
-                result = JOBS[kind](ctx, job)
-                schedule.finish(job, now, result)
-                cards.refresh(ctx)
+                with session.begin_nested():  # a failure undoes the job's work, not the row's lock
+                    result = JOBS[kind](ctx, job)
+                    schedule.finish(job, now, result)
+                    cards.refresh(ctx)
                 session.commit()
             except StaleDataError:  # a command changed the same concern meanwhile: run it again
                 session.rollback()
                 log.info("scheduled job %s (%s) met a concurrent change; retrying", job_id, kind)
             except Exception as exc:  # a broken job must not block the ones behind it
-                session.rollback()
+                # still locked: no other ticker can take it (and run it again) while it is marked
                 log.exception("scheduled job %s (%s) failed", job_id, kind)
                 concern_id = session.scalar(select(ScheduledJob.concern_id).where(ScheduledJob.id == job_id))
                 session.execute(update(ScheduledJob).where(ScheduledJob.id == job_id).values(
