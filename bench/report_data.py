@@ -6,7 +6,10 @@ some withdrawn, rejected or converted, a few stuck open past their deadlines), a
 leaves the rows the bot writes for it: audit lines, supports, committee polls with options and
 votes, plans (outcomes), surveys and their answers, proposals, comments and an outbox row. How
 far a concern got depends on its age at ``NOW``, so December is mostly still open and the
-digest has real overdue lists. Rows go in with Core executemany, ``CHUNK`` concerns at a time.
+digest has real overdue lists. Texts are made afresh for each concern from the generated
+corpus's places, problems and details (so masking and the ledger meet as many distinct texts
+as a real year has), one in twenty with a phone number; residents have Chinese names. Rows go
+in with Core executemany, ``CHUNK`` concerns at a time.
 """
 from __future__ import annotations
 
@@ -14,6 +17,8 @@ import random
 from datetime import datetime, timedelta
 
 from sqlalchemy import func, insert, select, text
+
+from .corpus import DETAILS, PLACES, PROBLEMS
 
 from storage.models import (AuditEntry, Comment, Concern, Deliberation, Grid, Option, OutboxMessage, Outcome,
                             Person, PersonRole, Proposal, Support, Survey, SurveyResponse, Vote)
@@ -25,6 +30,8 @@ CHUNK = 5000
 H, D = timedelta(hours=1), timedelta(days=1)
 SLA = {"small": (24 * H, 7 * D), "big": (72 * H, 30 * D), "urgent": (2 * H, 1 * D)}
 OPTIONS = ("同意", "反对", "需要再调研")
+SURNAMES = "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘于蒋蔡余杜叶程苏魏吕丁任沈姚卢姜崔钟谭陆汪范金石廖贾夏韦付方白邹孟熊秦邱江尹薛闫段雷侯龙史陶黎贺顾毛郝龚邵万钱严覃武戴莫孔向汤"
+GIVEN = "秀英桂兰建华玉兰淑珍国强志明丽娟海燕红梅晓东文斌春生金凤德福美玲俊杰子轩雨涵浩然欣怡宇航思远"
 TABLES = (Concern, AuditEntry, Support, Deliberation, Option, Vote, Outcome, Survey, SurveyResponse, Proposal,
           Comment, OutboxMessage)
 
@@ -53,8 +60,11 @@ class Rows:
         return written
 
 
-def load(app, count: int, texts: list[tuple[str, str, str]], seed: int = 13) -> int:
-    """``count`` concerns of 2026 over the configured grids; returns how many rows were written."""
+def load(app, count: int, categories: dict[str, str], seed: int = 13) -> int:
+    """``count`` concerns of 2026 over the configured grids; returns how many rows were written.
+
+    ``categories``: the category of each problem of ``bench.corpus.PROBLEMS`` (as the intake
+    reads it)."""
     engine, rng = app.engine, random.Random(seed)
     with app.sessions() as session:
         grids = list(session.scalars(select(Grid.id).order_by(Grid.id)))
@@ -67,31 +77,49 @@ def load(app, count: int, texts: list[tuple[str, str, str]], seed: int = 13) -> 
     rows = Rows({model: 1 for model in TABLES})
     for n in range(count):
         created = YEAR + timedelta(days=365 * (n + rng.random()) / count)
-        _concern(rows, rng, created, grids[rng.randrange(len(grids))], residents, committee, texts)
+        _concern(rows, rng, created, grids[rng.randrange(len(grids))], residents, committee, categories)
         if (n + 1) % CHUNK == 0:
             written += rows.flush(engine)
     written += rows.flush(engine)
-    if engine.dialect.name == "postgresql":  # explicit ids: move the sequences past them
-        with engine.begin() as connection:
+    if engine.dialect.name == "postgresql":
+        with engine.begin() as connection:  # explicit ids: move the sequences past them
             for model in (*TABLES, Person):
                 table = model.__tablename__
                 connection.execute(text(f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), "
                                         f"(SELECT coalesce(max(id), 0) + 1 FROM {table}), false)"))
-            connection.execute(text("ANALYZE"))
+        # a year-old database has been vacuumed and analysed by autovacuum many times over
+        # (visibility map set, statistics current); a bulk load has not
+        with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
+            connection.execute(text("VACUUM ANALYZE " + ", ".join(m.__tablename__ for m in (*TABLES, Person))))
     return written
 
 
 def _people(engine, residents: dict) -> int:
-    people = [dict(id=pid, handle=f"r{pid}", display_name=f"居民{pid}", language="zh", home_grid_id=grid,
+    people = [dict(id=pid, handle=f"r{pid}", display_name=_name(pid), language="zh", home_grid_id=grid,
                    created_at=YEAR) for grid, ids in residents.items() for pid in ids]
     with engine.begin() as connection:
         connection.execute(insert(Person.__table__), people)
     return len(people)
 
 
+def _name(n: int) -> str:
+    surname = SURNAMES[n % len(SURNAMES)]
+    given = n // len(SURNAMES)
+    return surname + GIVEN[given % len(GIVEN)] + ("" if given < len(GIVEN) else GIVEN[given // len(GIVEN) % len(GIVEN)])
+
+
+def _text(rng: random.Random, categories: dict[str, str]) -> tuple[str, str, str]:
+    """A resident's report as the corpus makes them: its text, category and place."""
+    place = rng.choice(PLACES).format(b=rng.randint(1, 40), c=rng.randint(1, 40), u=rng.randint(1, 6),
+                                      f=rng.randint(1, 30))
+    problem = rng.choice(PROBLEMS)
+    phone = f"，电话13{rng.randint(0, 999_999_999):09d}" if rng.random() < 0.05 else ""
+    return f"{place}{problem}{rng.choice(DETAILS)}{phone}", categories.get(problem, "其他"), place
+
+
 def _concern(rows: Rows, rng: random.Random, created: datetime, grid: int, residents: dict, committee: list,
-             texts: list) -> None:
-    body, category, location = texts[rng.randrange(len(texts))]
+             categories: dict[str, str]) -> None:
+    body, category, location = _text(rng, categories)
     r = rng.random()
     size = "urgent" if r < 0.08 else "big" if r < 0.20 else "small"
     respond_in, resolve_in = SLA[size]
@@ -168,7 +196,7 @@ def _decide(rows: Rows, rng, c: dict, cid: int, events: list, claimed: datetime,
         return _exit(rows, c, events, decided, "converted", member)
     if decided > NOW:
         return
-    rows.add(Outcome, concern_id=cid, deliberation_id=poll, decided_by_id=member, plan="联系物业本周处理",
+    rows.add(Outcome, concern_id=cid, deliberation_id=poll, decided_by_id=member, plan=f"联系物业处理：{c['text'][:40]}",
              vote_summary="", review_at=None, notice_until=None, residents_result="", at=decided)
     c.update(state="decided", decided_at=decided, updated_at=decided)
     events.append((decided, "decide", member))

@@ -3,8 +3,8 @@
 ``/export`` only checks who asks and what, and schedules a ``ledger`` job due at once (in the
 command's transaction: a refused or failed command schedules nothing). The ticker runs the job
 in a transaction of its own: the workbook is streamed to a temporary file on disk
-(``ledger_book.write``), then stored with the outbox row that sends it to whoever asked,
-privately, so a coordinator never gets half a file and a month of a large district does not
+(``ledger_book.write``), then stored from there a chunk at a time (``storage.file_stream``)
+with the outbox row that sends it to whoever asked, privately, so a coordinator never gets half a file and a month of a large district does not
 hold a chat command's transaction (or its memory) while it is written.
 """
 from __future__ import annotations
@@ -13,7 +13,7 @@ import dataclasses
 import tempfile
 from datetime import date
 
-from storage import files, schedule
+from storage import file_stream, files, schedule
 from storage.models import Chat, Person, ScheduledJob
 
 from . import ledger_book
@@ -43,14 +43,11 @@ def job(ctx: Context, job: ScheduledJob) -> str:
         return "requester gone"
     asker = dataclasses.replace(ctx, actor=person, chat=chat, role=Role.of(person.role_names), replies=[])
     period = Period(date.fromisoformat(p["first"]), date.fromisoformat(p["last"]), ctx.settings.zone)
+    name = f"{t(asker.lang, 'export.filename')}-{period.label}.xlsx"
     with tempfile.TemporaryFile(prefix="shangliang-ledger-") as out:
         concerns, polls, answers = ledger_book.write(ctx.session, ctx.settings, period, ctx.now, out,
                                                      hide_reporters=bool(p.get("hide_reporters")))
-        out.seek(0)
-        content = out.read()
-    name = f"{t(asker.lang, 'export.filename')}-{period.label}.xlsx"
-    file_id = files.save(ctx.session, name=name, media_type=files.XLSX, content=content, now=ctx.now)
-    del content
+        file_id = file_stream.save(ctx.session, name=name, media_type=files.XLSX, source=out, now=ctx.now)
     caption = t(asker.lang, "export.caption", period=period.label, concerns=concerns, polls=polls, answers=answers)
     asker.reply_text(caption, private=True, kind="reply:export", payload={"file": file_id})
     return f"{concerns} concerns, {polls} polls, {answers} answers"

@@ -149,23 +149,30 @@ def _sheet(book, sheet: Sheet, title: str) -> int:
     ws.freeze_panes = "A2"
     bold, wrap = Font(bold=True), Alignment(wrap_text=True, vertical="top")
 
+    styled: dict[tuple, WriteOnlyCell] = {}  # one styled cell per column and style, reused row after row
+
     def cell(value, shown: str, number_format, column: int):
         if value is None:
             return None
-        plain = number_format is None and not (isinstance(value, str) and value.startswith(_FORMULA_START))
-        wraps = isinstance(value, str) and (wrapped[column] or "\n" in shown or (
+        text = isinstance(value, str)
+        quoted = text and value.startswith(_FORMULA_START)
+        wraps = text and (wrapped[column] or "\n" in shown or (
             len(shown) > MAX_WIDTH // 2 and _display_width(shown) > MAX_WIDTH))
-        if plain and not wraps:
+        if number_format is None and not quoted and not wraps:
             return value  # numbers and ordinary text: no cell object needed
-        out = WriteOnlyCell(ws, value)
-        if isinstance(value, str):
-            out.data_type = "s"  # never a formula, whatever the text starts with
-            if value.startswith(_FORMULA_START):
+        key = (column, number_format, quoted, wraps)
+        out = styled.get(key)
+        if out is None:  # each row is written as it is appended, so the next row may reuse it
+            out = styled[key] = WriteOnlyCell(ws)
+            if quoted:
                 out.quotePrefix = True  # stays literal even when edited in Excel
-        if number_format:
-            out.number_format = number_format
-        if wraps:  # Excel shows line breaks only in wrapped cells
-            out.alignment = wrap
+            if number_format:
+                out.number_format = number_format
+            if wraps:  # Excel shows line breaks only in wrapped cells
+                out.alignment = wrap
+        out.value = value
+        if text:
+            out.data_type = "s"  # never a formula, whatever the text starts with
         return out
 
     def literal(text: str, font=None):
