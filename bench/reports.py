@@ -29,7 +29,7 @@ from handlers.clock import SimulatedClock
 
 from . import report_data
 from .community import write_config
-from .corpus import reports
+from .corpus import PROBLEMS
 from .databases import Database
 
 GRIDS = 1000
@@ -46,16 +46,11 @@ def add_arguments(parser) -> None:
     parser.add_argument("--reports-grids", type=int, default=GRIDS, help="reports: grids (default 1,000)")
 
 
-def texts(count: int = 3000) -> list[tuple[str, str, str]]:
-    """Distinct generated reports with the category and place the intake gives them."""
+def categories() -> dict[str, str]:
+    """The category the intake gives each of the corpus's problems."""
     from handlers.nlp.pipeline import Intake
     intake = Intake.load(tags=("#报事", "#求助", "#投诉", "#建议"))
-    bodies = sorted({r.text.split(" ", 1)[1] for r in reports(2 * count, 1, seed=5)})[:count]
-    out = []
-    for body in bodies:
-        analysis = intake.analyse(body)
-        out.append((body, analysis.category, analysis.place.display[:200]))
-    return out
+    return {problem: intake.analyse(problem).category for problem in PROBLEMS}
 
 
 def probe(what: str, config: Path, db: Database) -> dict:
@@ -70,7 +65,7 @@ def probe(what: str, config: Path, db: Database) -> dict:
     return json.loads(done.stdout.strip().splitlines()[-1])
 
 
-def measure(db: Database, concerns: int, grids: int = GRIDS, corpus: list | None = None,
+def measure(db: Database, concerns: int, grids: int = GRIDS, kinds: dict | None = None,
             only: tuple[str, ...] = REPORTS) -> dict:
     """Load ``concerns`` into a fresh database, then measure the bot at rest and each report."""
     with db.fresh() as fresh, tempfile.TemporaryDirectory() as folder:
@@ -79,21 +74,29 @@ def measure(db: Database, concerns: int, grids: int = GRIDS, corpus: list | None
                         clock=SimulatedClock(report_data.NOW - timedelta(hours=2)))
         try:
             started = time.perf_counter()
-            rows = report_data.load(app, concerns, corpus or texts())
+            rows = report_data.load(app, concerns, kinds or categories())
             loaded = time.perf_counter() - started
         finally:
             app.close()
+        print(f"reports: {db.name} {concerns:,} concerns, {rows:,} rows loaded in {loaded:.0f} s", file=sys.stderr,
+              flush=True)
         out = {"concerns": concerns, "rows": rows, "load_s": loaded, "idle": probe("idle", config, fresh)}
         for what in only:
             out[what] = probe(what, config, fresh)
+            print(f"reports: {db.name} {concerns:,} {what}: {json.dumps(out[what], ensure_ascii=False)[:300]}",
+                  file=sys.stderr, flush=True)
     return out
 
 
 def run(db: Database, args) -> list[dict]:
     sizes = sorted(int(n) for n in str(args.reports_sizes).replace("_", "").split(",") if n.strip())
-    corpus = texts()
-    measured = [measure(db, n, args.reports_grids, corpus) for n in sizes]
-    base = measured[0]
+    kinds = categories()
+    return table(db.name, [measure(db, n, args.reports_grids, kinds) for n in sizes], args.reports_grids)
+
+
+def table(database: str, measured: list[dict], grids: int) -> list[dict]:
+    """One row per report and size: its time beside the smallest size's, its memory beside rest."""
+    base, n0 = measured[0], measured[0]["concerns"]
     out = []
     for what in REPORTS:
         for m in measured:
@@ -102,15 +105,17 @@ def run(db: Database, args) -> list[dict]:
             if n >= 1_000_000:
                 met = got["peak_rss_mb"] <= TARGET_MB and got["seconds"] <= TARGET_S.get(what, float("inf"))
             out.append({
-                "bench": f"reports: {what}", "database": db.name, "concerns": n, "grids": args.reports_grids,
-                "report_s": got["seconds"], "peak_rss_mb": got["peak_rss_mb"], "rest_rss_mb": got["rest_rss_mb"],
-                "startup_peak_mb": got["startup_peak_mb"], "idle_peak_mb": m["idle"]["peak_rss_mb"],
-                "command_s": got.get("command_s"), "file_bytes": got.get("file_bytes"), "sent": got.get("sent"),
-                "rows_loaded": m["rows"], "load_s": m["load_s"], "target_met": met,
-                "figure": f"{FIGURES[what]} @{n:,}: {got['seconds']:.2f} s, {got['peak_rss_mb']:.0f} MB",
-                "peer": f"@{base['concerns']:,}: {first['seconds']:.2f} s (N× {n / base['concerns']:g}); "
-                        f"at rest {got['rest_rss_mb']:.0f} MB",
+                "bench": f"reports: {what}", "database": database, "concerns": n, "grids": grids,
+                "report_s": got["seconds"], "cpu_s": got["cpu_s"], "peak_rss_mb": got["peak_rss_mb"],
+                "rest_rss_mb": got["rest_rss_mb"], "startup_peak_mb": got["startup_peak_mb"],
+                "idle_peak_mb": m["idle"]["peak_rss_mb"], "command_s": got.get("command_s"),
+                "file_bytes": got.get("file_bytes"), "sent": got.get("sent"), "rows_loaded": m["rows"],
+                "load_s": m["load_s"], "target_met": met,
+                "figure": f"{FIGURES[what]} @{n:,}: {got['seconds']:.2f} s (cpu {got['cpu_s']:.2f}), "
+                          f"{got['peak_rss_mb']:.0f} MB",
+                "peer": f"@{n0:,}: {first['seconds']:.2f} s (N× {n / n0:g}); "
+                        f"rest {got['rest_rss_mb']:.0f} MB",
                 "ratio": got["seconds"] / first["seconds"] if first["seconds"] else float("inf"),
-                "size_ratio": n / base["concerns"],
+                "size_ratio": n / n0,
             })
     return out
