@@ -81,15 +81,16 @@ def delivered_updates(sb: BotApiSandbox) -> int:
     return sum(1 for u in sb.hub.history if "poll" not in u)
 
 
-async def feed(sb: BotApiSandbox, acts, perform_one, *, window: int = 150, at_third=None) -> None:
-    """Queue the acts as the webhook takes them, keeping ``window`` updates waiting at most."""
-    third = len(acts) // 3
+async def feed(sb: BotApiSandbox, acts, perform_one, *, window: int = 150, events=None) -> None:
+    """Queue the acts as the webhook takes them, keeping ``window`` updates waiting at most;
+    ``events`` maps a share of the way through (0.5) to what happens then."""
+    at = {int(len(acts) * share): event for share, event in (events or {}).items()}
     for i, act in enumerate(acts):
         while len(sb.hub.pending) >= window:
             await asyncio.sleep(0.005)
         perform_one(act)
-        if i == third and at_third is not None:
-            at_third()
+        if i in at:
+            at[i]()
 
 
 def check_counts(watch: Watch, concerns: list[Matter], expected: Expected, poll_ids, options: int,
@@ -173,4 +174,5 @@ def check_cards(sb: BotApiSandbox, concerns: list[Matter], expected: Expected) -
         card = sb.message(concern.chat, concern.card)["text"]
         count = re.search(r"现有 (\d+) 人反映", card)  # a card never edited is the first answer: one reporter
         shown[concern.number] = int(count.group(1)) if count else 1
-    assert shown == {c.number: expected.support_count(c) + 1 for c in concerns}
+    wanted = {c.number: expected.support_count(c) + 1 for c in concerns}
+    assert {n: (shown[n], wanted[n]) for n in wanted if shown[n] != wanted[n]} == {}  # number: (shown, right)
