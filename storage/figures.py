@@ -2,7 +2,8 @@
 
 Every function takes the caller's session and a half-open window ``[start, end)`` of aware
 datetimes, optionally narrowed to one grid. What the figures mean is written down in the
-README ("Figures"); ``handlers.stats`` names them and renders them.
+README ("Figures"); ``handlers.stats`` names them and renders them. Rows are counted with
+``count(*)``, so an index covering the filter answers alone (migrations 0010–0012).
 """
 from __future__ import annotations
 
@@ -77,7 +78,7 @@ def counts(session: Session, window: Window) -> dict[str, int]:
     rejected and withdrawn in the window, with supports and polls that closed without quorum."""
     w = window
     return {
-        "collected": _count(session, select(func.count(Concern.id)).where(_in(Concern.created_at, w)), w),
+        "collected": _count(session, select(func.count()).select_from(Concern).where(_in(Concern.created_at, w)), w),
         "deliberated": _concerns(session, select(Deliberation.concern_id).where(
             Deliberation.kind == "committee", _in(Deliberation.opened_at, w)), w, Deliberation.concern_id),
         "decided": _concerns(session, select(Outcome.concern_id).where(_in(Outcome.at, w)), w, Outcome.concern_id),
@@ -87,7 +88,8 @@ def counts(session: Session, window: Window) -> dict[str, int]:
                                Proposal.concern_id),
         "rejected": _acted(session, w, "reject"),
         "withdrawn": _acted(session, w, "withdraw"),
-        "supports": _count(session, select(func.count(Support.id)).where(_in(Support.at, w)), w, Support.concern_id),
+        "supports": _count(session, select(func.count()).select_from(Support).where(_in(Support.at, w)), w,
+                           Support.concern_id),
         "no_quorum": _count(session, select(func.count(Deliberation.id))
                             .where(Deliberation.result == "no_quorum", _in(Deliberation.closed_at, w)), w,
                             Deliberation.concern_id),
@@ -104,11 +106,11 @@ def response(session: Session, window: Window, now: datetime) -> Ratio:
     """Concerns reported in the window that a member first answered by the response deadline,
     of those reported in the window. One still unanswered inside its deadline is not counted yet,
     nor one its reporter withdrew before anyone answered."""
-    reported = select(func.count(Concern.id)).where(
+    reported = select(func.count()).select_from(Concern).where(
         _in(Concern.created_at, window), or_(Concern.responded_at.is_not(None), Concern.respond_by <= now),
         or_(Concern.responded_at.is_not(None), Concern.state != "withdrawn"))
     answered = func.count(case((and_(Concern.responded_at.is_not(None), Concern.responded_at <= Concern.respond_by),
-                                Concern.id)))
+                                1)))
     total, on_time = session.execute(_grid(reported.add_columns(answered), window)).one()
     return Ratio(on_time or 0, total or 0)
 
@@ -117,18 +119,19 @@ def resolution(session: Session, window: Window, now: datetime) -> Ratio:
     """Concerns whose resolution deadline fell in the window (up to now) that are resolved now;
     a reopened one counts against the figure until it is resolved again."""
     until = Window(window.start, min(window.end, now), window.grid_id)
-    due = select(func.count(Concern.id)).where(_in(Concern.resolve_by, until), Concern.state.not_in(NOT_TO_RESOLVE))
-    done = func.count(case((Concern.state.in_(RESOLVED_STATES), Concern.id)))
+    due = (select(func.count()).select_from(Concern)
+           .where(_in(Concern.resolve_by, until), Concern.state.not_in(NOT_TO_RESOLVE)))
+    done = func.count(case((Concern.state.in_(RESOLVED_STATES), 1)))
     total, resolved = session.execute(_grid(due.add_columns(done), window)).one()
     return Ratio(resolved or 0, total or 0)
 
 
 def satisfaction(session: Session, window: Window) -> Ratio:
     """Survey answers given in the window that were 满意 or 基本满意."""
-    answers = select(func.count(SurveyResponse.id)).where(_in(SurveyResponse.at, window))
+    answers = select(func.count()).select_from(SurveyResponse).where(_in(SurveyResponse.at, window))
     if window.grid_id is not None:
         answers = answers.join(Survey, Survey.id == SurveyResponse.survey_id)
-    good = func.count(case((SurveyResponse.rating.in_(GOOD_RATINGS), SurveyResponse.id)))
+    good = func.count(case((SurveyResponse.rating.in_(GOOD_RATINGS), 1)))
     both = _grid(answers.add_columns(good), window, Survey.concern_id)
     total, satisfied = session.execute(both).one()
     return Ratio(satisfied or 0, total or 0)

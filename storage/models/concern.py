@@ -69,7 +69,7 @@ class Support(Base):
     """A 附议 (me too) from another resident; ``follow`` means they get progress pushes."""
 
     __tablename__ = "supports"
-    __table_args__ = (UniqueConstraint("concern_id", "person_id"),)
+    __table_args__ = (UniqueConstraint("concern_id", "person_id"), Index("ix_supports_at", "at"))  # 0012
     id: Mapped[int] = mapped_column(primary_key=True)
     concern_id: Mapped[int] = mapped_column(ForeignKey("concerns.id", ondelete="CASCADE"))
     person_id: Mapped[int] = mapped_column(ForeignKey("people.id"))

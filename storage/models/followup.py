@@ -66,8 +66,9 @@ class SurveyResponse(Base):
     """满意 / 基本满意 / 不满意 from one respondent; a second answer replaces the first."""
 
     __tablename__ = "survey_responses"
-    # the answers of a day or a month (the digest, the satisfaction rate, the ledger): migration 0011
-    __table_args__ = (UniqueConstraint("survey_id", "person_id"), Index("ix_survey_responses_at", "at"))
+    # the answers of a day, a month or a year (the digest, the satisfaction rate, the ledger) from the
+    # index alone: migrations 0011, 0012
+    __table_args__ = (UniqueConstraint("survey_id", "person_id"), Index("ix_survey_responses_at_rating", "at", "rating"))
     id: Mapped[int] = mapped_column(primary_key=True)
     survey_id: Mapped[int] = mapped_column(ForeignKey("surveys.id", ondelete="CASCADE"))
     person_id: Mapped[int] = mapped_column(ForeignKey("people.id"))
