@@ -34,11 +34,14 @@ from sandbox.telegram import BotApiSandbox
 from storage.models import ScheduledJob
 from tests.conftest import PG_URL, fresh_schema
 
-from . import scale_fleet as fleet, scale_reference as reference
-from .scale_checks import (NUMBER, Watch, check_cards, check_counts, check_delivery, check_scheduled_work,
-                           delivered_updates, feed, matters_of, settled)
-from .scale_traffic import burst, committee_commands, perform
-from .scale_world import grid_chat, populate, reports, write_configs
+pytest.register_assert_rewrite("tests.telegram.scale_checks")  # its failures show what differs
+
+from . import scale_fleet as fleet, scale_reference as reference  # noqa: E402
+from .scale_checks import (  # noqa: E402
+    NUMBER, Watch, check_cards, check_counts, check_delivery, check_scheduled_work,
+    delivered_updates, feed, matters_of, settled)
+from .scale_traffic import burst, committee_commands, perform  # noqa: E402
+from .scale_world import grid_chat, populate, reports, write_configs  # noqa: E402
 
 pytestmark = [pytest.mark.asyncio, pytest.mark.postgres]
 UPDATES = int(os.environ.get("SHANGLIANG_SCALE_UPDATES", "5000"))
@@ -147,10 +150,12 @@ async def test_three_webhook_processes_on_one_postgresql_handle_a_burst_exactly_
               f"{children.ru_utime + children.ru_stime:.0f}s, test and sandbox {me.ru_utime + me.ru_stime:.0f}s; "
               f"requests per process {sorted(balancer.served.values())}")
 
+        gave_up = sum(1 for m in sb.sent() if m.get("text", "").startswith("⚠️ 刚刚有人同时处理了这件事"))
+        print(f"[scale] answered 'someone was handling it at the same moment, try again': {gave_up}")
         assert codes == [0] * len(units), fleet.failures(units)
         assert fleet.failures(units) == []
         assert sb.errors == []
-        assert all(n > UPDATES / PROCESSES / 2 for n in balancer.served.values()), balancer.served  # all worked
+        assert all(n > UPDATES / PROCESSES / 4 for n in balancer.served.values()), balancer.served  # all worked (restarts too)
         check_counts(watch, concerns, expected, poll_ids, options, UPDATES)
         check_delivery(sb, watch)
         check_scheduled_work(sb, watch, concerns, claims, expected, option_texts)
