@@ -116,8 +116,8 @@ def _body(ctx: Context, since: datetime, lang: str) -> tuple[list[str], bool]:
         lines.append(r("digest.overdue_resolution", items=_cut(lang, named, late.total)))
     if closing:
         zone = ctx.settings.zone
-        lines.append(r("digest.closing", items=_cut(lang, [f"#{n} {at.astimezone(zone):%H:%M}" for n, at in closing.rows],
-                                                    closing.total)))
+        closes = [f"#{n} {at.astimezone(zone):%H:%M}" for n, at in closing.rows]
+        lines.append(r("digest.closing", items=_cut(lang, closes, closing.total)))
     if no_quorum:
         lines.append(r("digest.no_quorum", items=numbered(no_quorum)))
     if answers:

@@ -170,8 +170,8 @@ def _polls(session: Session, polls: list, lang: str, hide_reporters: bool, local
         yield {
             "number": p.concern_id, "question": mask(p.question), "poll_kind": word(lang, "poll_kind", p.kind),
             "opened_at": local(p.opened_at), "closes_at": local(p.closes_at), "closed_at": local(p.closed_at),
-            "result": word(lang, "poll_result", p.result) if p.result else "", "voters": len({v.person_id for v in cast}),
-            "electorate": p.electorate,
+            "result": word(lang, "poll_result", p.result) if p.result else "",
+            "voters": len({v.person_id for v in cast}), "electorate": p.electorate,
             "tally": "；".join(f"{mask(o.text)} {tally.get(o.text, 0)}" for o in options.get(p.id, [])),
             "ballots": "；".join(f"{mask(v.display_name or '?')}:{mask(texts[v.option_id])}" for v in cast)
             if named else "",

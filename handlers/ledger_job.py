@@ -1,11 +1,12 @@
 """The Excel ledger asked for in chat, built by the ticker rather than in the chat command.
 
-``/export`` only checks who asks and what, and schedules a ``ledger`` job due at once (in the
-command's transaction: a refused or failed command schedules nothing). The ticker runs the job
-in a transaction of its own: the workbook is streamed to a temporary file on disk
+``/export`` only checks who asks and what, and schedules a ``ledger`` job due at once (in
+the command's transaction: a refused or failed command schedules nothing). The ticker runs
+the job in a transaction of its own: the workbook is streamed to a temporary file on disk
 (``ledger_book.write``), then stored from there a chunk at a time (``storage.file_stream``)
-with the outbox row that sends it to whoever asked, privately, so a coordinator never gets half a file and a month of a large district does not
-hold a chat command's transaction (or its memory) while it is written.
+with the outbox row that sends it to whoever asked, privately. A coordinator never gets half
+a file, and a month of a large district does not hold a chat command's transaction (or its
+memory) while it is written.
 """
 from __future__ import annotations
 

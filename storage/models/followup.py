@@ -68,7 +68,8 @@ class SurveyResponse(Base):
     __tablename__ = "survey_responses"
     # the answers of a day, a month or a year (the digest, the satisfaction rate, the ledger) from the
     # index alone: migrations 0011, 0012
-    __table_args__ = (UniqueConstraint("survey_id", "person_id"), Index("ix_survey_responses_at_rating", "at", "rating"))
+    __table_args__ = (UniqueConstraint("survey_id", "person_id"),
+                      Index("ix_survey_responses_at_rating", "at", "rating"))
     id: Mapped[int] = mapped_column(primary_key=True)
     survey_id: Mapped[int] = mapped_column(ForeignKey("surveys.id", ondelete="CASCADE"))
     person_id: Mapped[int] = mapped_column(ForeignKey("people.id"))

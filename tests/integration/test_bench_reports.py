@@ -43,14 +43,15 @@ def test_each_report_is_measured_in_a_fresh_process_and_sent(database):
 
 
 def test_the_year_spreads_over_the_states_a_real_year_has():
-    from collections import Counter
     import random
-    from bench.report_data import Rows, TABLES, _concern
+    from collections import Counter
+
+    from bench.report_lifecycle import TABLES, Rows, concern
     rows = Rows({model: 1 for model in TABLES})
     rng = random.Random(1)
     residents = {1: list(range(100, 120))}
     for n in range(2000):
-        _concern(rows, rng, report_data.YEAR + (report_data.NOW - report_data.YEAR) * n / 2000, 1, residents,
+        concern(rows, rng, report_data.YEAR + (report_data.NOW - report_data.YEAR) * n / 2000, 1, residents,
                  [1, 2, 3, 4, 5, 6], KINDS)
     states = Counter(c["state"] for c in rows.rows[TABLES[0]])
     assert states["closed"] > 1000 and 0 < states["withdrawn"] < 100 and states["rejected"] > 0
