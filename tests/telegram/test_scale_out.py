@@ -53,8 +53,9 @@ DELIBERATED, CLAIMED_ONLY = 8, 12
 
 
 async def restart(unit: fleet.Unit, sig: int) -> int:
-    """Stop ``unit`` with ``sig`` and start it again at once; the stop's exit code."""
-    code = await unit.stop(sig)
+    """Stop ``unit`` with ``sig`` and start it again at once; the stop's exit code. A process
+    told to stop handles what it has queued first: under a burst, that can take a while."""
+    code = await unit.stop(sig, timeout=300)
     await unit.start()
     return code
 
