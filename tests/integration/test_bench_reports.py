@@ -22,12 +22,14 @@ def database(request):
 
 
 def test_each_report_is_measured_in_a_fresh_process_and_sent(database):
-    measured = reports.measure(database, 240, grids=6, kinds=KINDS)
+    measured = reports.measure(database, 240, grids=6, kinds=KINDS, repeat=2)
     assert measured["concerns"] == 240 and measured["rows"] > 240 * 5  # the lifecycle rows came too
     stats, digest, ledger = measured["stats"], measured["digest"], measured["ledger"]
     assert stats["status"] == "done" and stats["text"].startswith("📈 统计 2026-01-01~2026-12-31")
     assert "收集 240 件" in stats["text"]
     assert digest["jobs_run"] >= 1 and digest["text"].startswith("📊 每日汇总 2027-01-01")
+    assert len(stats["runs_s"]) == 2 and len(ledger["runs_s"]) == 1
+    assert digest["runs_jobs"] == [1, 1]  # the digest was due again for the repeat, and ran
     assert ledger["command_s"] < ledger["seconds"]  # the command only scheduled it; the job built it
     assert ledger["text"].startswith("📎 台账 2026-12-01~2026-12-31") and ledger["file_bytes"] > 4000
     for probe in (measured["idle"], stats, digest, ledger):
