@@ -1,4 +1,4 @@
-"""/stats, the digest and the Excel ledger over a year of a district (12 grids, 2,400 concerns
+"""/stats, the digest and the Excel ledger over a year of a district (12 grids, 1,200 concerns
 with their whole lifecycle, bulk-loaded as the reports bench does), on SQLite and PostgreSQL,
 read as a coordinator reads them and checked against the rows themselves counted in Python:
 the set-based queries count what the rows say, the digest's lists stop at five and say how
@@ -25,7 +25,7 @@ from handlers.xlsx import SAMPLE
 from storage.models import AuditEntry, Concern, Outcome, OutboxMessage, StoredFile, Support, SurveyResponse
 from tests.harness import Harness, texts_to
 
-CONCERNS = 2400
+CONCERNS = 1200
 KINDS = {"路灯坏了": "公共设施", "垃圾没人清运": "环境卫生", "消防通道被车堵住": "停车管理"}
 
 
@@ -124,7 +124,7 @@ def test_a_year_ledger_larger_than_one_fetch_has_every_row(district):
     assert [r["方案"] for r in got] == [mask(plans[n]) if n in plans else None for n in range(1, CONCERNS + 1)]
     texts = dict(rows_of(h, Concern.id, Concern.text))
     phones = [n for n, text in texts.items() if "电话13" in text]
-    assert len(phones) > 50  # one in twenty leaves a phone number: masked in the ledger, kept in the database
+    assert len(phones) > 30  # one in twenty leaves a phone number: masked in the ledger, kept in the database
     for n in phones:
         masked = got[n - 1]["内容"]
         assert "电话13" in masked and "****" in masked and texts[n] not in masked
