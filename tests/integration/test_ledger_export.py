@@ -164,6 +164,20 @@ def test_export_with_匿名_leaves_every_reporter_and_respondent_blank(h):
         assert name not in everything
 
 
+def test_export_asked_privately_is_answered_there_and_the_file_follows_there(h):
+    scenario(h)
+    result, sent = h.say("private", "ma", "/export 2026-03")
+    assert result.status == "done", result.reply
+    assert [(m.to, m.text) for m in sent] == [("@ma", QUEUED)]
+    with h.app.sessions() as s:
+        assert s.scalars(select(StoredFile)).all() == []  # the command scheduled it, nothing more
+    later = h.advance(timedelta(0))
+    assert [(m.to, m.kind) for m in later] == [("@ma", "reply:export")]
+    assert later[0].text.startswith("📎 台账 2026-03-01~2026-03-31：事项 3 件")
+    book = open_book(stored_file(h, "reply:export").content)
+    assert sorted(r["编号"] for r in rows(book["事项台账"])) == [1, 2, 3]
+
+
 @pytest.mark.parametrize("chat, who, command, allowed", [
     ("grid-1", "wang", "/export", False), ("committee", "liu", "/export", False),
     ("grid-1", "wang", "/stats", False), ("grid-1", "wang", "/members", False), ("grid-1", "wang", "/chart", False),
