@@ -9,18 +9,9 @@ from sqlalchemy import func, select
 
 from bench import intake
 from bench.corpus import reports
-from bench.databases import Database
 from storage.models import Concern, OutboxMessage
 
-from ..conftest import PG_URL, _postgres_or_fail
-
-
-@pytest.fixture(params=["sqlite", "postgresql"])
-def database(request):
-    if request.param == "postgresql":
-        _postgres_or_fail().dispose()
-        return Database("postgresql", PG_URL)
-    return Database("sqlite", "sqlite://")
+from .bench_databases import database  # noqa: F401 (a fixture)
 
 
 def test_the_generated_reports_are_distinct_and_spread_over_the_grids():

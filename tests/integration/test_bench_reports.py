@@ -6,19 +6,10 @@ from __future__ import annotations
 import pytest
 
 from bench import report_data, reports
-from bench.databases import Database
 
-from ..conftest import PG_URL, _postgres_or_fail
+from .bench_databases import database  # noqa: F401 (a fixture)
 
 KINDS = {"路灯坏了": "公共设施", "垃圾没人清运": "环境卫生"}
-
-
-@pytest.fixture(params=["sqlite", "postgresql"])
-def database(request):
-    if request.param == "postgresql":
-        _postgres_or_fail().dispose()
-        return Database("postgresql", PG_URL)
-    return Database("sqlite", "sqlite://")
 
 
 def test_each_report_is_measured_in_a_fresh_process_and_sent(database):
