@@ -12,14 +12,18 @@ from .lifecycle import Refused, Role, check
 MAX_NUMBER = 2**31 - 1  # the largest concern number a database integer column holds
 
 
-def load(ctx: Context, args: str, example: str) -> tuple[Concern, str]:
-    """The concern named at the start of ``args`` and the rest of the text."""
+def load(ctx: Context, args: str, example: str, *, lock: bool = True) -> tuple[Concern, str]:
+    """The concern named at the start of ``args`` and the rest of the text.
+
+    The concern's row stays locked until the command's transaction ends (``lock``), so that
+    commands on one concern run one after the other; a view that only reads passes False.
+    """
     number, rest = split_number(args)
     if number is None:
         raise Refused("refused.need_number", example=example)
     if number > MAX_NUMBER:  # no such concern, and the database's integer cannot even hold it
         raise Refused("refused.no_such", number=number)
-    concern = queries.concern(ctx.session, number)
+    concern = queries.concern(ctx.session, number, lock=lock)
     if concern is None:
         raise Refused("refused.no_such", number=number)
     return concern, rest

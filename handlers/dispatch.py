@@ -200,7 +200,7 @@ class Dispatcher:
         if number is None and message.reply_to_id is not None:
             link = queries.concern_for_message(ctx.session, ctx.chat.id, message.reply_to_id)
             number = link.concern_id if link else None
-        concern = queries.concern(ctx.session, number) if number is not None and number <= MAX_NUMBER else None
+        concern = queries.concern(ctx.session, number, lock=True) if number is not None and number <= MAX_NUMBER else None
         if concern is None:
             return None
         if is_support_word(message.text):

@@ -80,4 +80,5 @@ def find(session, grid_id: int, analysis: Analysis) -> Concern | None:
         score = 10 * len(concepts) + len(terms)
         if score > best_score:
             best, best_score = concern_id, score
-    return session.get(Concern, best) if best is not None else None
+    # locked like a concern named by number: a /support on it at the same moment waits
+    return session.get(Concern, best, with_for_update=True, populate_existing=True) if best is not None else None

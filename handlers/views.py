@@ -12,7 +12,7 @@ from .privacy import summary
 
 
 def status(ctx: Context, args: str) -> None:
-    concern, _ = load(ctx, args, "/status 12")
+    concern, _ = load(ctx, args, "/status 12", lock=False)
     lang = ctx.lang
     lines = [render(lang, "status.head", **concern_params(concern)),
              render(lang, "status.reporter", reporter=reporter_label(ctx, concern)),

@@ -57,8 +57,17 @@ def people_with_roles(session: Session, roles: tuple[str, ...]) -> list[Person]:
     return list(session.scalars(stmt))
 
 
-def concern(session: Session, number: int) -> Concern | None:
-    return session.get(Concern, number)
+def concern(session: Session, number: int, *, lock: bool = False) -> Concern | None:
+    """Concern ``number``; with ``lock``, its row is locked until the transaction ends.
+
+    Commands that change a concern lock it before they read its counts, so that two people
+    acting on one concern at once queue on the row instead of colliding on its version
+    (fifty supports at once on a hot concern are fifty supports, never a "try again").
+    SQLite's single writer already orders them; ``FOR UPDATE`` is a no-op there.
+    """
+    if not lock:
+        return session.get(Concern, number)
+    return session.get(Concern, number, with_for_update=True, populate_existing=True)
 
 
 def concern_for_message(session: Session, chat_id: int, external_message_id: str) -> MessageLink | None:

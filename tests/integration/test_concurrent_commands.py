@@ -6,8 +6,12 @@ normal answer (or the normal refusal), never the apology.
 """
 from __future__ import annotations
 
+import dataclasses
+import itertools
+import re
 import threading
 from concurrent.futures import ThreadPoolExecutor
+from datetime import timedelta
 
 from sqlalchemy import func, select
 
@@ -128,3 +132,31 @@ def test_an_integrity_error_that_is_a_bug_is_not_called_a_conflict(h, monkeypatc
     result, _ = h.say("grid-1", "wang", "/进度 1")
     assert result.status == "error"  # the apology, logged with its traceback: not "someone else was faster"
     assert any(r.exc_info for r in caplog.records if r.name == "handlers.dispatch")
+
+
+def reply(chat: str, who: str, text: str, number: int) -> Incoming:
+    return dataclasses.replace(message(chat, who, text), reply_to_concern=number)
+
+
+def test_forty_residents_supporting_one_concern_at_once_are_forty_supports_at_the_first_try(h, monkeypatch):
+    """A hot concern (a power cut): supports by command, by "+1" under the card and by the same
+    report again, all at once. Each waits for the one before it on the concern, so none is
+    lost even with no second try (a support given up as "someone was handling it" is lost)."""
+    from handlers import dispatch
+    h.say("grid-1", "wang", "#报事 3栋门口路灯坏了，晚上一片黑")
+    for i in range(40):
+        h.say("grid-1", f"r{i}", "/帮助")
+    monkeypatch.setattr(dispatch, "ATTEMPTS", 1)
+    start, ticks = h.app.clock.now(), itertools.count(1)  # each message its own moment, as in life:
+    monkeypatch.setattr(h.app.clock, "now", lambda: start + timedelta(milliseconds=next(ticks)))  # so each changes the row
+    burst = []
+    for i in range(40):
+        who = f"r{i}"
+        burst.append([message("grid-1", who, "/附议 1"), reply("grid-1", who, "+1", 1),
+                      message("grid-1", who, "#报事 3栋门口路灯坏了，晚上一片黑")][i % 3])
+    results = at_once(h, burst)
+    no_apology(results)
+    assert [r.status for r in results] == ["done"] * 40, [r.reply for r in results if r.status != "done"]
+    assert count(h, Support) == 40 and count(h, Concern) == 1
+    counts = sorted(int(m) for r in results for m in re.findall(r"现有 (\d+) 人反映", r.reply or ""))
+    assert counts == list(range(2, 42)), counts  # each answer names the count as it was then: no two alike
