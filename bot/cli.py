@@ -67,8 +67,8 @@ def _parser() -> argparse.ArgumentParser:
     cls.add_argument("--json", action="store_true", help="one JSON object per message")
     cls.set_defaults(func=_classify)
 
-    ev = sub.add_parser("intake-eval", help="score intake on a labeled corpus (JSON Lines)")
-    ev.add_argument("corpus")
+    ev = sub.add_parser("intake-eval", help="score intake on labelled corpora (JSON Lines files or folders of them)")
+    ev.add_argument("corpus", nargs="+", help="a part: one file, or a folder scored as one (e.g. tests/data/intake/test)")
     ev.add_argument("--config", help="TOML config (lexicons, local words and places)")
     ev.add_argument("--json", action="store_true", help="the scores as JSON")
     ev.set_defaults(func=_intake_eval)
@@ -196,12 +196,20 @@ def _classify(args: argparse.Namespace) -> int:
 
 
 def _intake_eval(args: argparse.Namespace) -> int:
-    from . import intake_cli
-    corpus = Path(args.corpus)
-    if not corpus.is_file():
-        raise ConfigError(f"no corpus at {corpus}")
-    result = intake_cli.evaluate(load(args.config), corpus)
-    print(json.dumps(result, ensure_ascii=False, indent=2) if args.json else intake_cli.render(result))
+    from . import intake_eval
+    parts = [Path(p) for p in args.corpus]
+    for part in parts:
+        if not part.exists() or not intake_eval.corpus_files(part) or not all(
+                f.is_file() for f in intake_eval.corpus_files(part)):
+            raise ConfigError(f"no corpus at {part}")
+    config = load(args.config)
+    results = {str(p): intake_eval.evaluate(config, p) for p in parts}
+    if len(parts) == 1:
+        result = next(iter(results.values()))
+        print(json.dumps(result, ensure_ascii=False, indent=2) if args.json else intake_eval.render(result))
+        return 0
+    print(json.dumps(results, ensure_ascii=False, indent=2) if args.json
+          else "\n\n".join(intake_eval.render(r, title=p) for p, r in results.items()))
     return 0
 
 

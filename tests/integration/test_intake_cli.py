@@ -156,10 +156,12 @@ def test_intake_eval_prints_the_scores_of_a_small_corpus(capsys, monkeypatch, co
     assert lines[1] == "category accuracy 0.917"                                  # 11 of 12
     assert lines[2].split() == ["size", "accuracy", "0.917", "urgent", "recall", "0.667"]  # 2 of 3 urgent
     # gold pairs: A has 4 members → 6 pairs; made: e01–e03 (3 pairs) and e05–e06 (1 pair)
-    assert lines[3].split() == ["duplicates", "precision", "0.750", "recall", "0.500", "F1", "0.600",
+    assert lines[3].split() == ["urgent", "2", "of", "3", "found,", "0", "false", "alarms", "(0.0%", "of", "the", "rest)"]
+    assert lines[4].startswith("by script ")
+    assert lines[5].split() == ["duplicates", "precision", "0.750", "recall", "0.500", "F1", "0.600",
                                 "(pairs:", "3", "right", "of", "4", "made,", "6", "labeled)"]
-    assert lines[4].split() == ["per", "category", "precision", "recall", "n"]
-    per = {parts[0]: parts[1:] for parts in (line.split() for line in lines[5:])}
+    assert lines[6].split() == ["per", "category", "precision", "recall", "n"]
+    per = {parts[0]: parts[1:] for parts in (line.split() for line in lines[7:])}
     assert per == {"公共设施": ["1.000", "0.857", "7"], "其他": ["1.000", "1.000", "1"],
                    "安全隐患": ["1.000", "1.000", "2"], "邻里纠纷": ["1.000", "1.000", "2"]}
 
