@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import secrets
+import re
 from collections.abc import Mapping
 from datetime import timedelta
 
@@ -44,6 +44,21 @@ def check_token(environ: Mapping[str, str]) -> str:
     return token
 
 
+def check_secret(environ: Mapping[str, str]) -> str:
+    """The webhook's secret, the same for every process behind the balancer.
+
+    Each process registers the webhook with it at start; were each to make up its own, the
+    last to start would win and every update sent to the others would be refused (403).
+    """
+    secret = environ.get(SECRET_VARIABLE, "").strip()
+    if not secret:
+        raise ConfigError(f"webhook mode needs {SECRET_VARIABLE}, the same for every process "
+                          "(e.g. `openssl rand -hex 32`); Telegram sends it with every update")
+    if not re.fullmatch(r"[A-Za-z0-9_-]{1,256}", secret):
+        raise ConfigError(f"{SECRET_VARIABLE} may hold only letters, digits, _ and - (1 to 256 of them)")
+    return secret
+
+
 def _limiter(config: AppConfig) -> AIORateLimiter | None:
     """``run``'s per-process pacing (each process counts only its own sends)."""
     return AIORateLimiter(overall_max_rate=30, group_max_rate=20, max_retries=0) if config.telegram.rate_limit else None
@@ -56,7 +71,7 @@ def adapter(app: App, host: Host, config: AppConfig, environ: Mapping[str, str])
     webhook = None
     if tg.webhook_url:
         webhook = Webhook(listen=tg.webhook_listen, port=tg.webhook_port, url_path=tg.webhook_path,
-                          url=tg.webhook_url, secret_token=environ.get(SECRET_VARIABLE) or secrets.token_urlsafe(32))
+                          url=tg.webhook_url, secret_token=check_secret(environ))
         log.info("webhook mode on %s:%s/%s", tg.webhook_listen, tg.webhook_port, tg.webhook_path)
     else:
         log.info("long polling %s", tg.base_url)

@@ -108,3 +108,23 @@ async def test_run_without_delivery_leaves_sending_to_a_separate_deliver_worker(
     said = results[1][0].decode().split()
     assert said[0] == "delivered" and int(said[1]) >= 1
     assert sb.errors == []
+
+
+@pytest.mark.parametrize("secret", [None, "has spaces and ü"])
+async def test_webhook_mode_without_a_shared_secret_refuses_to_start_and_says_what_to_set(tmp_path, secret):
+    """Behind a balancer each process would make up its own secret, and Telegram's updates to
+    all but the last one started would be refused: so there is no made-up secret at all."""
+    config = tmp_path / "config.toml"
+    config.write_text(config_text() + f'\n[database]\nurl = "sqlite:///{tmp_path / "bot.db"}"\n\n'
+                      '[telegram]\nwebhook_url = "https://bot.example.org/telegram"\n', "utf-8")
+    env = {k: v for k, v in os.environ.items() if k != "SHANGLIANG_TELEGRAM_WEBHOOK_SECRET"}
+    env["SHANGLIANG_TELEGRAM_TOKEN"] = "123456:test-token-never-used"
+    if secret is not None:
+        env["SHANGLIANG_TELEGRAM_WEBHOOK_SECRET"] = secret
+    process = await asyncio.create_subprocess_exec(
+        sys.executable, "-m", "bot.cli", "run", "--config", str(config), env=env,
+        stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE)
+    out, err = await asyncio.wait_for(process.communicate(), timeout=60)
+    assert process.returncode == 2, err.decode()
+    assert "SHANGLIANG_TELEGRAM_WEBHOOK_SECRET" in err.decode()
+    assert "test-token-never-used" not in (out + err).decode()
