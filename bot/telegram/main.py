@@ -1,11 +1,10 @@
 """The Telegram adapter as ``shangliang run`` builds it (polling or webhook), and
 ``shangliang deliver`` (a Telegram delivery worker: any number may drain one PostgreSQL database).
 
-Pacing (``rate_limit = true``): a ``deliver`` worker keeps Telegram's limits together with
-every other worker through the database (``delivery.pacing``), and has no per-process limiter
-of its own: one would only delay sends after their shared slot was booked. ``run`` keeps
-python-telegram-bot's ``AIORateLimiter`` for its own process (it paces the Application's few
-direct calls too); with several senders, start it with ``--no-deliver``.
+Pacing (``rate_limit = true``): whoever sends (``run``'s own delivery, any number of
+``deliver`` workers) keeps Telegram's limits together with every other sender through the
+database (``delivery.pacing``), and has no per-process limiter of its own: one would only
+delay sends after their shared slot was booked.
 """
 from __future__ import annotations
 
@@ -15,7 +14,7 @@ import re
 from collections.abc import Mapping
 from datetime import timedelta
 
-from telegram.ext import AIORateLimiter, ExtBot
+from telegram.ext import ExtBot
 
 from handlers.clock import SystemClock
 from storage import migrate
@@ -59,11 +58,6 @@ def check_secret(environ: Mapping[str, str]) -> str:
     return secret
 
 
-def _limiter(config: AppConfig) -> AIORateLimiter | None:
-    """``run``'s per-process pacing (each process counts only its own sends)."""
-    return AIORateLimiter(overall_max_rate=30, group_max_rate=20, max_retries=0) if config.telegram.rate_limit else None
-
-
 def adapter(app: App, host: Host, config: AppConfig, environ: Mapping[str, str]) -> TelegramRuntime:
     """The Telegram adapter for a host: polling, or webhook mode when ``webhook_url`` is set."""
     token = check_token(environ)
@@ -75,8 +69,8 @@ def adapter(app: App, host: Host, config: AppConfig, environ: Mapping[str, str])
         log.info("webhook mode on %s:%s/%s", tg.webhook_listen, tg.webhook_port, tg.webhook_path)
     else:
         log.info("long polling %s", tg.base_url)
-    return TelegramRuntime(app, token=token, base_url=tg.base_url, rate_limiter=_limiter(config), host=host,
-                           webhook=webhook)
+    limits = TELEGRAM if tg.rate_limit else None  # shared with every other sender, not per process
+    return TelegramRuntime(app, token=token, base_url=tg.base_url, host=host, webhook=webhook, limits=limits)
 
 
 def deliver(config: AppConfig, environ: Mapping[str, str], *, database_url: str | None = None, batch: int = 5,

@@ -34,6 +34,7 @@ from ..host import Host
 from ..platforms import TELEGRAM
 from . import menu, translate
 from ..delivery.core import DeliveryCore
+from ..delivery.pacing import Limits
 from .transport import TelegramTransport
 from .updates import DurableUpdateQueue, sender_of
 
@@ -63,8 +64,10 @@ class TelegramRuntime:
 
     def __init__(self, app: App, *, token: str, base_url: str = "https://api.telegram.org",
                  rate_limiter: BaseRateLimiter | None = None, tick_seconds: float = 5.0,
-                 deliver: bool = True, host: Host | None = None, webhook: Webhook | None = None) -> None:
+                 deliver: bool = True, host: Host | None = None, webhook: Webhook | None = None,
+                 limits: Limits | None = None) -> None:
         self.app = app
+        self.limits = limits  # Telegram's limits, kept with every other sender through the database
         self.host = host or Host(app, deliver=deliver, tick_seconds=tick_seconds)
         self.webhook = webhook
         self.inbox = self.host.inbox
@@ -119,7 +122,7 @@ class TelegramRuntime:
         await self.updates.restore(bot)  # what a crash left stored and unhandled goes first
         await bot.set_my_commands(menu.commands("zh"))
         await bot.set_my_commands(menu.commands("en"), language_code="en")
-        await self.host.attach(TelegramTransport(bot))
+        await self.host.attach(TelegramTransport(bot, self.limits))
 
     async def _post_shutdown(self, application: Application) -> None:
         await self.host.detach(self.platform)

@@ -128,3 +128,31 @@ async def test_webhook_mode_without_a_shared_secret_refuses_to_start_and_says_wh
     assert process.returncode == 2, err.decode()
     assert "SHANGLIANG_TELEGRAM_WEBHOOK_SECRET" in err.decode()
     assert "test-token-never-used" not in (out + err).decode()
+
+
+async def test_the_run_commands_own_sending_keeps_telegrams_limits(tmp_path):
+    """A resident who sends eight commands at once to the bot in private gets eight answers,
+    paced at about one a second (Telegram's limit per chat): no 429 from Telegram."""
+    sb = BotApiSandbox(limits=True)
+    await sb.start()
+    try:
+        sb.add_user(801, "王阿姨", username="wang")
+        sb.add_chat(GRID, "supergroup", title="幸福里居民群")
+        config, env = configured(tmp_path, sb)
+        process = await asyncio.create_subprocess_exec(
+            sys.executable, "-m", "bot.cli", "run", "--config", str(config), env=env,
+            stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE)
+        try:
+            await sb.wait_for(lambda: sb.calls_to("getUpdates"), timeout=30)
+            for _ in range(8):
+                sb.user_says(801, 801, "/help")
+            await sb.wait_for(lambda: len(sb.sent(801)) == 8, timeout=60)
+        finally:
+            process.send_signal(signal.SIGINT)
+            out, err = await asyncio.wait_for(process.communicate(), timeout=30)
+        assert process.returncode == 0, err.decode()
+        assert sb.limits.refused == 0, sb.limits.refusals
+        times = sorted(at for at, chat in sb.limits.admitted if chat == 801)
+        assert len(times) == 8 and times[-1] - times[0] >= 4.5  # two at once, then about one a second
+    finally:
+        await sb.stop()
