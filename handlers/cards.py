@@ -3,7 +3,8 @@
 A card is a sent message whose outbox row carried ``{"card": "committee"|"grid"}``; the
 sender links it to its concern. After a command or a timed job touched a concern, each of
 its cards on a platform that can edit gets an ``{"edit": message id}`` row with the card as
-it reads now (state, supports, who claimed it), so chats are not flooded with re-posts.
+it reads now (state, supports, who claimed it), so chats are not flooded with re-posts; an
+edit of the same card still waiting to be sent is dropped (``outbox.supersede_edits``).
 Like every outgoing text, a card is masked unless its chat may read personal numbers whole.
 """
 from __future__ import annotations
@@ -37,6 +38,8 @@ def refresh(ctx: Context) -> None:
             rows = [] if concern.state in FINAL else (buttons.member if which == "committee" else buttons.resident)(number)
             whole = sees_whole(ctx.session, chat)  # a card in the coordinators' group keeps the numbers
             text = card_text(ctx, concern, which)
+            outbox.supersede_edits(ctx.session, platform=chat.platform, chat_id=chat.id,
+                                   external_message_id=link.external_message_id, now=ctx.now)
             outbox.enqueue(ctx.session, kind=f"card.{which}", text=text if whole else mask(text),
                            now=ctx.now, platform=chat.platform, chat_id=chat.id, concern_id=number,
                            buttons=ctx.render_buttons(ctx.settings.language, rows, masked=not whole),

@@ -34,6 +34,19 @@ def enqueue(session: Session, *, kind: str, text: str, now: datetime, platform: 
     return session.execute(insert(OutboxMessage).values(**values).returning(OutboxMessage.id)).scalar_one()
 
 
+def supersede_edits(session: Session, *, platform: str, chat_id: int, external_message_id: str,
+                    now: datetime) -> int:
+    """A newer edit of one sent message makes the waiting ones pointless: they are marked
+    ``superseded`` (never sent), so a burst of supports edits a card once per send slot,
+    not once per support. Rows a sender holds are left alone (they may be on the wire)."""
+    table = OutboxMessage.__table__
+    return session.execute(update(table).where(
+        table.c.platform == platform, table.c.chat_id == chat_id, table.c.state == "pending",
+        table.c.payload["edit"].as_string() == external_message_id,
+        or_(table.c.locked_until.is_(None), table.c.locked_until <= now),
+    ).values(state="superseded", locked_until=None)).rowcount
+
+
 def claim(sessions: sessionmaker[Session], platform: str, now: datetime, *, limit: int = 5,
           lease: timedelta = timedelta(seconds=60)) -> list[OutboxMessage]:
     """Lease up to ``limit`` due rows to this worker, in their own committed transaction.

@@ -13,7 +13,7 @@ class OutboxMessage(Base):
     """A message to send, written in the same transaction as the change it reports.
 
     It goes to a chat (``chat_id``) or to a person privately (``person_id``) on ``platform``,
-    whose sender alone claims it; the adapter decides how a person is reached there. ``state``: pending → sent, or failed /
+    whose sender alone claims it; the adapter decides how a person is reached there. ``state``: pending → sent, superseded (an edit overtaken by a newer one of the same message), or failed /
     unreachable. ``locked_until`` is a sender's lease.
     """
 

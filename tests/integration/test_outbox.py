@@ -362,3 +362,30 @@ def test_a_refused_file_is_reported_to_who_asked_and_to_the_coordinators(app, t0
     drain(app.sessions, transport, t0)
     told = {label for _, label in transport.calls[1:]}  # what was sent after the refusal
     assert told == {"coordinators", "@ma"}
+
+
+def test_a_burst_of_supports_waits_as_one_edit_per_card_showing_the_last_count(h: Harness):
+    """Ten supports while the sender is busy: each card is edited once, to the count as it
+    now stands, instead of ten times in a row (Telegram allows a group 20 a minute)."""
+    import dataclasses
+    from handlers.messages import Incoming
+    caps = h.app.dispatcher.caps
+    h.app.dispatcher.caps = caps.with_platform(PLATFORM, dataclasses.replace(caps.of(PLATFORM), edits=True))
+    h.say("grid-1", "wang", "#报事 3栋门口路灯坏了")
+    for i in range(10):  # handled, not yet sent
+        result = h.app.dispatcher.handle(Incoming(
+            platform=PLATFORM, chat_id="grid-1", sender_id=f"r{i}", sender_name=f"r{i}", text="/附议 1",
+            at=h.now, message_id=f"s{i}", event_id=f"s{i}"))
+        assert result.status == "done"
+    with h.app.sessions() as s:
+        edits = s.execute(select(OutboxMessage.kind, OutboxMessage.state, func.count())
+                          .where(OutboxMessage.kind.like("card.%")).group_by(OutboxMessage.kind, OutboxMessage.state)
+                          ).all()
+    assert sorted(edits) == [("card.committee", "pending", 1), ("card.committee", "superseded", 9),
+                             ("card.grid", "pending", 1), ("card.grid", "superseded", 9)]
+    before = len(h.transport.sent)
+    h.flush()
+    cards = [m for m in h.transport.sent[before:] if m.kind.startswith("card.")]
+    assert len(cards) == 2 and all("11" in m.text for m in cards), [m.text for m in cards]
+    acks = [m for m in h.transport.sent[before:] if "已附议 #1" in m.text]
+    assert len(acks) == 10, {m.kind for m in h.transport.sent[before:]}  # every answer still goes
