@@ -13,12 +13,14 @@ from datetime import time, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from .llm import LlmSettings
 from handlers.directory import CHAT_KINDS, ROLES, ChatEntry, Directory, GridEntry, PersonEntry
 from handlers.settings import SIZES, Settings, Sla
 from storage.db import DEFAULT_URL
 
 _DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(m|h|d|w)\s*$")
 _SECONDS = {"m": 60, "h": 3600, "d": 86400, "w": 604800}
+_ENV_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 PLATFORM_KEYS = ("telegram", "wechat")
 
 
@@ -68,6 +70,7 @@ class AppConfig:
     sizes: Path | None = None
     intake_words: tuple[str, ...] = ()
     landmarks: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    intake_llm: LlmSettings | None = None  # [intake.llm] enabled; its key stays in the environment
 
     @property
     def platforms(self) -> tuple[str, ...]:
@@ -94,7 +97,8 @@ KNOWN = {
     "charts": {"font"},
     "deadlines": {"poll", "poll_reminder", "response", "resolution"},
     "survey": {"delay", "reminder_after", "open_for"},
-    "intake": {"lexicon", "sizes", "words", "landmarks", "flood_per_minute"},
+    "intake": {"lexicon", "sizes", "words", "landmarks", "flood_per_minute", "llm"},
+    "intake.llm": {"enabled", "base_url", "model", "timeout_seconds", "api_key_env"},
     "telegram": {"base_url", "webhook_url", "webhook_listen", "webhook_port", "webhook_path", "rate_limit",
                  "tick_seconds", "enabled"},
     "wechat": {"enabled", "puppet", "endpoint", "send_pause", "max_text", "start_timeout"},
@@ -106,7 +110,10 @@ KNOWN = {
 
 def _check_keys(data: dict) -> None:
     for section, allowed in KNOWN.items():
-        tables = [data] if section == "" else data.get(section, {})
+        tables = [data] if section == "" else _table(data, section)
+        if section == "intake.llm" and isinstance(tables, dict) and {"key", "api_key"} & set(tables):
+            raise ConfigError("intake.llm: the key is never read from the file; set the environment variable "
+                              "named by api_key_env (default SHANGLIANG_LLM_API_KEY)")
         tables = tables if isinstance(tables, list) else [tables]
         for i, table in enumerate(tables):
             if not isinstance(table, dict):
@@ -116,6 +123,14 @@ def _check_keys(data: dict) -> None:
                 where = section or "top level"
                 where += f"[{i}]" if isinstance(data.get(section), list) else ""
                 raise ConfigError(f"{where}: unknown key(s) {', '.join(unknown)}; known: {', '.join(sorted(allowed))}")
+
+
+def _table(data: dict, section: str) -> object:
+    """``data[section]`` for a dotted section name (``intake.llm``), or ``{}``."""
+    value: object = data
+    for part in section.split("."):
+        value = value.get(part, {}) if isinstance(value, dict) else {}
+    return value
 
 
 def load(path: str | Path | None = None, environ: dict[str, str] | None = None) -> AppConfig:
@@ -144,7 +159,44 @@ def load(path: str | Path | None = None, environ: dict[str, str] | None = None) 
                      lexicon=(base / lexicon) if lexicon else None, source=str(path or "(defaults)"),
                      telegram=_telegram(data.get("telegram", {})), wechat=_wechat(data.get("wechat", {})),
                      sizes=(base / sizes) if sizes else None, intake_words=tuple(words),
-                     landmarks={k: tuple(v) for k, v in landmarks.items()})
+                     landmarks={k: tuple(v) for k, v in landmarks.items()},
+                     intake_llm=_intake_llm(intake.get("llm", {})))
+
+
+def _intake_llm(table: dict) -> LlmSettings | None:
+    """``[intake.llm]``: an OpenAI-compatible model asked first (off unless enabled = true).
+
+    The values are checked even while it is off, so switching it on later holds no surprise.
+    """
+    enabled = table.get("enabled", False)
+    if not isinstance(enabled, bool):
+        raise ConfigError("intake.llm.enabled must be true or false (without quotes)")
+    base_url, model = table.get("base_url", ""), table.get("model", "")
+    if not isinstance(base_url, str) or not isinstance(model, str):
+        raise ConfigError("intake.llm.base_url and intake.llm.model must be text in quotes")
+    base_url, model = base_url.strip().rstrip("/"), model.strip()
+    if base_url and not base_url.startswith(("http://", "https://")):
+        raise ConfigError('intake.llm.base_url must start with http:// or https://, e.g. "https://api.deepseek.com/v1"')
+    if "@" in base_url.split("://", 1)[-1].split("/", 1)[0]:
+        raise ConfigError("intake.llm.base_url must not carry a user or key; set the environment variable "
+                          "named by api_key_env instead")
+    if base_url.endswith("/chat/completions"):
+        raise ConfigError("intake.llm.base_url is the address without /chat/completions (it is added), "
+                          'e.g. "https://api.deepseek.com/v1"')
+    timeout = table.get("timeout_seconds", 4.0)
+    if not isinstance(timeout, (int, float)) or isinstance(timeout, bool) or not 0 < timeout <= 60:
+        raise ConfigError("intake.llm.timeout_seconds must be a number of seconds above 0 and at most 60, e.g. 4")
+    key_env = table.get("api_key_env", "SHANGLIANG_LLM_API_KEY")
+    if not isinstance(key_env, str) or not _ENV_NAME.match(key_env):
+        raise ConfigError("intake.llm.api_key_env is the NAME of the environment variable holding the key, "
+                          'e.g. "SHANGLIANG_LLM_API_KEY" (the key itself never goes in the file)')
+    if not enabled:
+        return None
+    missing = [key for key, value in (("base_url", base_url), ("model", model)) if not value]
+    if missing:
+        raise ConfigError(f"intake.llm: enabled = true needs {' and '.join(missing)}, "
+                          'e.g. base_url = "https://api.deepseek.com/v1", model = "deepseek-chat"')
+    return LlmSettings(base_url=base_url, model=model, timeout_seconds=float(timeout), api_key_env=key_env)
 
 
 def _telegram(table: dict) -> TelegramSettings:
