@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
-from handlers import digest, directory, jobs, sla
+from handlers import digest, directory, jobs, learning, sla
 from handlers.capabilities import TEXT_ONLY, Capabilities
 from handlers.nlp.pipeline import Intake
 from handlers.clock import Clock, SystemClock
@@ -28,11 +28,28 @@ class App:
     intake: Intake
     clock: Clock
     dispatcher: Dispatcher
+    model_id: int = 0  # the community model (trained_models.id) intake reads with; 0: the shipped one
 
     def run_due(self) -> int:
-        """Run the scheduled work due now (poll closes, surveys, reminders, digests)."""
-        return jobs.run_due(self.sessions, self.config.settings, self.intake, self.clock.now(),
-                            caps=self.dispatcher.caps)
+        """Run the scheduled work due now (poll closes, surveys, reminders, digests), then read
+        the next reports with the community's newest intake model if one was trained."""
+        ran = jobs.run_due(self.sessions, self.config.settings, self.intake, self.clock.now(),
+                           caps=self.dispatcher.caps)
+        self.refresh_model()
+        return ran
+
+    def refresh_model(self) -> bool:
+        """Switch to the newest model retrained from the corrections (in this or another
+        process), if there is a newer one; only this app's intake changes."""
+        with self.sessions() as session:
+            found = learning.newest(session, self.model_id)
+        if found is None:
+            return False
+        self.model_id, model = found
+        self.intake = self.intake.with_model(model)
+        self.dispatcher.intake = self.intake
+        log.info("intake reads with the community's model %s", self.model_id)
+        return True
 
     def close(self) -> None:
         self.engine.dispose()
@@ -67,5 +84,8 @@ def bootstrap(config: AppConfig, *, clock: Clock | None = None, database_url: st
         digest.ensure_scheduled(session, config.settings, clock.now())
         sla.fill_missing_deadlines(session, config.settings)
         session.commit()
+    intake = intake.with_model(intake.model)  # this app's own: a retrained model changes only it
     dispatcher = Dispatcher(sessions, config.settings, intake, clock, caps)
-    return App(config, engine, sessions, intake, clock, dispatcher)
+    app = App(config, engine, sessions, intake, clock, dispatcher)
+    app.refresh_model()
+    return app

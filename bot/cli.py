@@ -73,6 +73,18 @@ def _parser() -> argparse.ArgumentParser:
     ev.add_argument("--json", action="store_true", help="the scores as JSON")
     ev.set_defaults(func=_intake_eval)
 
+    tr = sub.add_parser("intake-train", help="learn the intake model shipped in the package from labelled "
+                                             "corpora (the development part; never the test part)")
+    tr.add_argument("corpus", nargs="*", help="files or folders (default: tests/data/intake/dev and "
+                                              "../shared/intake/corpus-dev.jsonl when present)")
+    tr.add_argument("--config", help="TOML config (report tags)")
+    tr.add_argument("--output", help="model file to write (default: handlers/data/intake-model.json.gz)")
+    tr.add_argument("--urgent-recall", type=float, default=1.0,
+                    help="held-out urgent recall the urgent threshold aims for (default 1.0)")
+    tr.add_argument("--max-false-alarms", type=float, default=0.05,
+                    help="held-out share of non-urgent reports it may flag urgent (default 0.05)")
+    tr.set_defaults(func=_intake_train)
+
     run = sub.add_parser("run", help="serve the platforms the config enables: Telegram (token from "
                                      "SHANGLIANG_TELEGRAM_TOKEN), WeChat (WECHATY_PUPPET_SERVICE_TOKEN)")
     run.add_argument("--config", help="TOML config (database, community rules, grids, chats, people)")
@@ -192,6 +204,21 @@ def _export_xlsx(args: argparse.Namespace, config, engine) -> int:
 def _classify(args: argparse.Namespace) -> int:
     from . import intake_cli
     print(intake_cli.classify(load(args.config), intake_cli.read_stdin(), args.json))
+    return 0
+
+
+def _intake_train(args: argparse.Namespace) -> int:
+    from . import intake_train
+    root = Path(__file__).resolve().parent.parent
+    defaults = [root / "tests/data/intake/dev", root.parent / "shared/intake/corpus-dev.jsonl"]
+    parts = [Path(p) for p in args.corpus] or [p for p in defaults if p.exists()]
+    if not parts or not all(p.exists() for p in parts):
+        raise ConfigError(f"no corpus at {', '.join(map(str, parts)) or 'the default places'}")
+    config = load(args.config)
+    for line in intake_train.main(parts, Path(args.output) if args.output else None,
+                                  tags=config.settings.report_tags, urgent_recall=args.urgent_recall,
+                                  max_false_alarms=args.max_false_alarms):
+        print(line)
     return 0
 
 

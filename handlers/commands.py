@@ -40,6 +40,7 @@ ALIASES: dict[str, tuple[str, ...]] = {
     "stats": ("统计", "stats"),
     "members": ("履职清单", "履职", "members"),
     "export": ("导出", "台账", "export"),
+    "retrain": ("重新学习", "retrain"),
     "chart": ("图表", "chart"),
     "help": ("帮助", "help", "start"),
 }

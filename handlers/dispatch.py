@@ -23,7 +23,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from storage import inbox, locks, menus, outbox, queries
 from storage.models import Chat, Identity, Person
 
-from . import cards, committee, deliberation, followup, following, intake, reports, stats, poll_rules, surveys, views
+from . import cards, committee, deliberation, followup, following, intake, learning, reports, stats, poll_rules, surveys, views
 from .capabilities import TEXT_ONLY, Capabilities
 from .cleaning import clean
 from .nlp.pipeline import Intake
@@ -50,7 +50,7 @@ COMMANDS: dict[str, Handler] = {
     "edit": intake.edit, "media_only": views.media_only,
     "quorum": poll_rules.set_quorum, "passing": poll_rules.set_passing, "repoll": poll_rules.repoll,
     "follow": following.follow, "unfollow": following.unfollow, "no_menu": views.no_menu,
-    "stats": stats.stats, "members": stats.members, "export": reports.export, "chart": reports.chart,
+    "stats": stats.stats, "members": stats.members, "export": reports.export, "retrain": learning.retrain, "chart": reports.chart,
 }
 
 

@@ -2,16 +2,22 @@
 loaded on first use or by ``prepare``/``warm``: see ``segment.Segmenter``).
 
 normalise (script, width, emoji, tag) → segment (jieba) → locate → classify → size hint.
+Category and size come from the lexicons and the statistical model together
+(:mod:`handlers.nlp.blend`): the model that ships in the package, or the community's own
+once it has retrained from its members' corrections (``with_model``).
 ``Analysis.terms`` are the problem words two reports must share to be one concern.
 """
 from __future__ import annotations
 
 from dataclasses import dataclass
+import copy
 from pathlib import Path
 
 from ..classify import Classifier
+from . import blend
 from .concepts import Concepts
 from .location import Locator, Place
+from .model import IntakeModel, features
 from .normalize import Normalizer
 from .segment import Segmenter
 from .sizing import SizeHinter
@@ -44,10 +50,11 @@ class Analysis:
 
 class Intake:
     def __init__(self, normalizer: Normalizer, segmenter: Segmenter, classifier: Classifier, sizer: SizeHinter,
-                 locator: Locator, concepts: Concepts | None = None) -> None:
+                 locator: Locator, concepts: Concepts | None = None, model: IntakeModel | None = None) -> None:
         self.normalizer, self.segmenter, self.classifier = normalizer, segmenter, classifier
         self.sizer, self.locator = sizer, locator
         self.concepts = concepts or Concepts.from_file()
+        self.model = model
 
     @classmethod
     def load(cls, **options) -> "Intake":
@@ -62,13 +69,28 @@ class Intake:
     @classmethod
     def build(cls, *, tags: tuple[str, ...] = (), lexicon: Path | None = None, sizes: Path | None = None,
              words: tuple[str, ...] = (), landmarks: dict[str, tuple[str, ...]] | None = None,
-             concepts_path: Path | None = None) -> "Intake":
-        """Build the parts (in ~0.1 s: jieba's dictionary is loaded when first needed)."""
+             concepts_path: Path | None = None, model: Path | None | bool = True) -> "Intake":
+        """Build the parts (in ~0.1 s: jieba's dictionary is loaded when first needed).
+
+        ``model``: True for the model shipped in the package, a path for another one, False
+        for the lexicons alone."""
         locator = Locator(landmarks)
         place_words = [alias for names in locator.landmarks.values() for alias in names]
         concepts = Concepts.from_file(concepts_path)
+        chosen = (IntakeModel.shipped() if model is True else IntakeModel.from_file(model) if model else None)
         return cls(Normalizer(tags), Segmenter((*words, *place_words, *concepts.words)), Classifier.from_file(lexicon),
-                   SizeHinter.from_file(sizes), locator, concepts)
+                   SizeHinter.from_file(sizes), locator, concepts, chosen)
+
+    def with_model(self, model: IntakeModel | None) -> "Intake":
+        """The same parts (shared, not rebuilt) reading with another model: each app holds its
+        own, so a community's retrained model never leaks into another app in the process."""
+        other = copy.copy(self)
+        other.model = model
+        return other
+
+    def features(self, text: str) -> frozenset[str]:
+        """The model's features of a normalised text."""
+        return features(text, self.segmenter.tokens(text))
 
     @property
     def ready(self) -> bool:
@@ -90,10 +112,12 @@ class Intake:
     def analyse(self, raw: str) -> Analysis:
         text = self.normalizer(raw)
         place = self.locator.locate(text)
-        guess = self.classifier.classify(text)
-        size = self.sizer.hint(text)
+        words = self.segmenter.tokens(text)
+        feats = features(text, words)
+        guess = blend.category(self.classifier, self.model, text, feats)
+        size = blend.size(self.sizer, self.model, text, feats)
         place_words = {v for v in place.display.split("、") if v}
-        tokens = [t for t in self.segmenter.tokens(text) if t not in place_words and not any(c.isdigit() for c in t)]
+        tokens = [t for t in words if t not in place_words and not any(c.isdigit() for c in t)]
         terms = frozenset(tokens) | frozenset(guess.words)
         return Analysis(text, guess.category, tuple(guess.words), size.size, tuple(size.words), place, terms,
                         tuple(self.segmenter.keywords(text)), self.concepts.find(text), self.concepts.main(text))

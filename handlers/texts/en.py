@@ -9,7 +9,7 @@ SIZES = {"small": "small", "big": "big", "urgent": "urgent"}
 RATINGS = {"satisfied": "satisfied", "basically": "mostly satisfied", "dissatisfied": "dissatisfied"}
 ROLES = {"resident": "residents", "member": "committee members", "coordinator": "coordinators", "admin": "admins"}
 ACTIONS = {
-    "stats": "see the figures", "members": "see the members' record", "export": "export the ledger", "chart": "see the chart",
+    "stats": "see the figures", "members": "see the members' record", "export": "export the ledger", "chart": "see the chart", "retrain": "retrain intake",
     "claim": "claim it", "size": "size it", "category": "change its category", "deliberate": "open a deliberation",
     "decide": "record the plan", "assign": "assign it", "progress": "add progress", "resolve": "resolve it",
     "close": "close it", "reopen": "reopen it", "survey_reopen": "reopen it", "convert": "convert it",
@@ -25,6 +25,7 @@ JOBS = {
     "poll_close": "close a vote", "poll_reminder": "vote reminder", "survey_send": "send the survey",
     "survey_reminder": "survey reminder", "survey_close": "close the survey", "digest": "daily digest",
     "ledger": "build the ledger",
+    "retrain": "retrain intake",
 }
 KINDS = {"proposal": "a proposal (提案)", "report": "a social-conditions report (社情民意)"}
 
@@ -203,6 +204,10 @@ TEXTS = {
     "export.period": "Period: {period}   exported: {made}",
     "export.caption": "📎 Ledger {period}: {concerns} concerns, {polls} deliberations, {answers} survey answers",
     "export.queued": "📬 The ledger is being made; it will be sent to you privately when ready.",
+    "retrain.queued": "🧠 Retraining intake from the members' {corrections} corrections (category, size); the coordinators will hear when it is done.",
+    "retrain.done": "🧠 Intake retrained from {corrections} corrections: {after} of those reports are now read right (category and size), {before} before. New reports are read with it.",
+    "refused.nothing_to_learn": "No member has corrected a category or size yet (/category, /size): there is nothing to learn from.",
+    "refused.no_model": "This version ships no intake model, so it cannot retrain.",
     "chart.caption": "📊 {period}: concerns per week and the three rates",
     "digest.head": "📊 Daily digest {date}{late}",
     "digest.late": " (late)",
@@ -246,5 +251,5 @@ TEXTS = {
     "button.private": "🤫 Report privately",
     "help.resident": "🤝 shangliang: for residents\n#报事 text  report a concern (or /report text; privately /report 匿名 text to stay anonymous)\n/support N or reply +1  support\n/status N  progress\n/mine  your concerns\n/survey N 1|2|3 [why]  rate the result\n/withdraw N  withdraw your report\n/unfollow N  stop private updates on a concern you support (/follow N to resume)",
     "help.member": "For members:\n/stats [week|month|quarter|year|2026-03] [grid]  figures and rates\n/chart [period]  weekly chart\n/claim N\n/size N small|big|urgent\n/category N name\n/deliberate N [question] [opt1/opt2] [48h]\n/vote N option (changeable until close)\n/comment N [支持：|反对：|中立：]text (or reply to the card)\n/decide N plan\n/assign N @member | /handoff N department | /escalate N body\n/progress N text\n/resolve N note",
-    "help.coordinator": "For coordinators:\n/members [period]  members' record\n/export [period]  Excel ledger (sent privately)\n/quorum N 5|60%  /passing N 2/3|plurality  /repoll N [24h]\n/reopen N why\n/reject N why\n/convert N 提案|社情民意 title",
+    "help.coordinator": "For coordinators:\n/members [period]  members' record\n/export [period]  Excel ledger (sent privately)\n/retrain  retrain intake from the members' corrections\n/quorum N 5|60%  /passing N 2/3|plurality  /repoll N [24h]\n/reopen N why\n/reject N why\n/convert N 提案|社情民意 title",
 }

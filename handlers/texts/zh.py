@@ -9,7 +9,7 @@ SIZES = {"small": "小事", "big": "大事", "urgent": "急事"}
 RATINGS = {"satisfied": "满意", "basically": "基本满意", "dissatisfied": "不满意"}
 ROLES = {"resident": "居民", "member": "委员", "coordinator": "召集人", "admin": "管理员"}
 ACTIONS = {
-    "stats": "查看统计", "members": "查看履职清单", "export": "导出台账", "chart": "查看图表",
+    "stats": "查看统计", "members": "查看履职清单", "export": "导出台账", "chart": "查看图表", "retrain": "重新学习分类",
     "claim": "接单", "size": "定级", "category": "改分类", "deliberate": "发起协商", "decide": "记录方案",
     "assign": "指派", "progress": "记录进展", "resolve": "办结", "close": "归档", "reopen": "重新打开",
     "survey_reopen": "重新打开", "convert": "转化", "reject": "不予受理", "withdraw": "撤回",
@@ -21,6 +21,7 @@ JOBS = {
     "notice_end": "公示结束", "review": "回头看提醒",
     "poll_close": "协商截止", "poll_reminder": "投票提醒", "survey_send": "发送满意度评价",
     "survey_reminder": "评价提醒", "survey_close": "评价结束", "digest": "每日汇总", "ledger": "生成台账",
+    "retrain": "重新学习分类",
 }
 KINDS = {"proposal": "提案", "report": "社情民意"}
 
@@ -209,6 +210,10 @@ TEXTS = {
     "export.period": "统计期间：{period}　导出时间：{made}",
     "export.caption": "📎 台账 {period}：事项 {concerns} 件，协商 {polls} 场，评价 {answers} 份",
     "export.queued": "📬 台账正在生成，完成后私信发给您。",
+    "retrain.queued": "🧠 正在按成员的 {corrections} 条纠正（改分类、定级）重新学习，完成后告诉召集人。",
+    "retrain.done": "🧠 分类已按 {corrections} 条纠正重新学习：这些报事现在分对（分类和大小）{after} 条，原来 {before} 条。之后的新报事按新学的来分。",
+    "refused.nothing_to_learn": "还没有成员纠正过分类或大小（/分类、/定级），没有可学的。",
+    "refused.no_model": "这个版本没有带分类模型，无法重新学习。",
     "chart.caption": "📊 {period} 每周事项与三率",
     "digest.head": "📊 每日汇总 {date}{late}",
     "digest.late": "（补发）",
@@ -258,5 +263,5 @@ TEXTS = {
     # help
     "help.resident": "🤝 有事好商量 — 居民可用：\n#报事 内容　登记一件事（也可 /report 内容；私聊 /report 匿名 内容 可匿名）\n/support 编号 或回复「+1」　附议\n/status 编号　查看进度\n/mine　我的事项\n/survey 编号 1|2|3 [原因]　满意度评价（1 满意 2 基本满意 3 不满意）\n/withdraw 编号　撤回自己的报事\n/unfollow 编号　不再私信附议事项的进展（/follow 编号 恢复）",
     "help.member": "委员可用：\n/stats [本周|本月|本季度|本年|2026-03] [网格]　统计与三率\n/chart [时间段]　每周图表\n/claim 编号　接单\n/size 编号 小事|大事|急事　定级（也可 /小事 编号）\n/category 编号 分类　改分类\n/deliberate 编号 [问题] [选项1/选项2] [48h]　发起协商\n/vote 编号 选项号　投票（截止前可改）\n/comment 编号 [支持：|反对：|中立：]内容　发表意见（也可直接回复事项消息）\n/decide 编号 方案　记录方案\n/assign 编号 @委员 | /handoff 编号 部门 | /escalate 编号 单位　办理分工\n/progress 编号 内容　记录进展\n/resolve 编号 说明　办结",
-    "help.coordinator": "召集人可用：\n/members [时间段]　履职清单\n/export [时间段]　导出 Excel 台账（私信发送）\n/quorum 编号 5|60%　改法定人数　/passing 编号 2/3|多数　改通过标准　/repoll 编号 [24h]　重开投票\n/reopen 编号 原因　重新打开\n/reject 编号 原因　不予受理\n/convert 编号 提案|社情民意 标题　转化",
+    "help.coordinator": "召集人可用：\n/members [时间段]　履职清单\n/export [时间段]　导出 Excel 台账（私信发送）\n/重新学习　按成员的纠正重新学习分类\n/quorum 编号 5|60%　改法定人数　/passing 编号 2/3|多数　改通过标准　/repoll 编号 [24h]　重开投票\n/reopen 编号 原因　重新打开\n/reject 编号 原因　不予受理\n/convert 编号 提案|社情民意 标题　转化",
 }

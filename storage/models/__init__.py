@@ -4,6 +4,7 @@ from .concern import AuditEntry, CategoryCorrection, Concern, ConcernKey, Messag
 from .delivery import Menu, OutboxMessage, ScheduledJob, StoredFile
 from .deliberation import Comment, Deliberation, Option, Outcome, Vote
 from .inbox import InboundUpdate
+from .learning import TrainedModel
 from .followup import Assignment, ProgressNote, Proposal, Survey, SurveyResponse
 from .org import Chat, Grid, Identity, Person, PersonRole
 from .pacing import SendPacing
@@ -12,5 +13,5 @@ __all__ = [
     "Assignment", "AuditEntry", "Base", "CategoryCorrection", "Chat", "ConcernKey", "Comment", "Concern", "Deliberation", "Grid",
     "Identity", "InboundUpdate", "Menu", "MessageLink", "Option", "OutboxMessage", "Outcome", "Person", "PersonRole",
     "ProgressNote", "Proposal", "ScheduledJob", "SendPacing", "SourceMessage", "StoredFile", "Support", "Survey",
-    "SurveyResponse", "UTCDateTime", "Vote",
+    "SurveyResponse", "TrainedModel", "UTCDateTime", "Vote",
 ]
