@@ -62,7 +62,10 @@ def report(ctx: Context, args: str) -> None:
     ctx.to_committee("report.card", concern=concern, buttons=buttons.member(concern.id),
                      payload={"card": "committee"}, reporter=reporter or _anonymous_word(ctx), **params)
     if concern.size == "urgent":  # 急事速议: the coordinators hear at once, before anyone sizes it
-        ctx.to_coordinators("size.urgent_alert", concern=concern, **params)
+        if analysis.size_words:  # and why: the words that made it urgent
+            ctx.to_coordinators("intake.urgent_alert", concern=concern, why="、".join(analysis.size_words[:4]), **params)
+        else:
+            ctx.to_coordinators("size.urgent_alert", concern=concern, **params)
 
 
 def _fold(ctx: Context, concern: Concern) -> None:

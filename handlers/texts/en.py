@@ -125,6 +125,7 @@ TEXTS = {
     "claim.inform": "✋ #{number} was claimed by member {member}.",
     "size.reply": "📏 #{number} is now {size}.",
     "size.urgent_alert": "🚨 Urgent #{number} [{category}] {grid}\n{summary}\nPlease act now.",
+    "intake.urgent_alert": "🚨 Urgent #{number} [{category}] {grid}\n{summary}\nUrgent because of: {why}\nPlease act now; if it is not urgent, send /size {number} small.",
     "category.reply": "🏷 #{number} is now filed under {category}.",
     "deliberate.card": "🗳 Deliberation #{number}: {question}\n{options}\nCloses {deadline}; at least {quorum} of {electorate} members must vote.\nVote: /vote {number} option{multiple_hint}",
     "deliberate.multiple_hint": " (several allowed, e.g. /vote {number} 1,3)",

@@ -125,6 +125,7 @@ TEXTS = {
     "claim.inform": "✋ #{number} 已由委员 {member} 接单，正在跟进。",
     "size.reply": "📏 #{number} 定为「{size}」。",
     "size.urgent_alert": "🚨 急事 #{number}【{category}】{grid}\n{summary}\n请尽快处理（急事速议）。",
+    "intake.urgent_alert": "🚨 急事 #{number}【{category}】{grid}\n{summary}\n判为急事是因为：{why}\n请尽快处理（急事速议）；如并不紧急，发 /定级 {number} 小事。",
     "category.reply": "🏷 #{number} 分类改为「{category}」。",
     "deliberate.card": "🗳 协商 #{number}：{question}\n{options}\n截止 {deadline}，需至少 {quorum} 人投票（委员共 {electorate} 人）。\n投票：/vote {number} 选项号{multiple_hint}",
     "deliberate.multiple_hint": "（可多选，用逗号分隔，如 /vote {number} 1,3）",

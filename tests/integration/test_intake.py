@@ -236,7 +236,7 @@ def test_gas_smell_is_hinted_urgent_and_alerts_the_coordinators_once(h):
     _, sent = report(h, "grid-1", "wang", "#报事 2单元楼道里一股燃气味")
     alerts = texts_to(sent, "coordinators")
     assert len(alerts) == 1 and "🚨 急事" in alerts[0] and "#1" in alerts[0]
-    assert "燃气味" in alerts[0]
+    assert "判为急事是因为：燃气味" in alerts[0]  # the alert says why
     assert any("急事" in text for text in texts_to(sent, "committee"))
     row = concern(h, 1)
     assert row.size == "urgent" and row.size_confirmed is False
