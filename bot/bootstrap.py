@@ -2,12 +2,13 @@
 from __future__ import annotations
 
 import logging
+import os
 from dataclasses import dataclass
 
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
-from handlers import digest, directory, jobs, learning, sla
+from handlers import digest, directory, jobs, learning, second_opinion, sla
 from handlers.capabilities import TEXT_ONLY, Capabilities
 from handlers.nlp.pipeline import Intake
 from handlers.clock import Clock, SystemClock
@@ -32,7 +33,9 @@ class App:
 
     def run_due(self) -> int:
         """Run the scheduled work due now (poll closes, surveys, reminders, digests), then read
-        the next reports with the community's newest intake model if one was trained."""
+        the next reports with the community's newest intake model if one was trained. A large
+        model's second opinions are asked first, outside any transaction."""
+        second_opinion.ask(self.sessions, self.intake.judge, self.intake.categories, self.clock.now())
         ran = jobs.run_due(self.sessions, self.config.settings, self.intake, self.clock.now(),
                            caps=self.dispatcher.caps)
         self.refresh_model()
@@ -52,6 +55,8 @@ class App:
         return True
 
     def close(self) -> None:
+        if self.intake.judge is not None:
+            self.intake.judge.close()
         self.engine.dispose()
 
 
@@ -85,6 +90,9 @@ def bootstrap(config: AppConfig, *, clock: Clock | None = None, database_url: st
         sla.fill_missing_deadlines(session, config.settings)
         session.commit()
     intake = intake.with_model(intake.model)  # this app's own: a retrained model changes only it
+    if config.intake_llm is not None:  # a second opinion from the community's large model
+        from .llm import LlmClassifier
+        intake.judge = LlmClassifier.from_environment(config.intake_llm, os.environ)
     dispatcher = Dispatcher(sessions, config.settings, intake, clock, caps)
     app = App(config, engine, sessions, intake, clock, dispatcher)
     app.refresh_model()

@@ -9,7 +9,7 @@ from sqlalchemy import func, select
 from storage import queries, schedule
 from storage.models import CategoryCorrection, Comment, Concern, MessageLink, SourceMessage, Support
 
-from . import buttons, folding, sla, surveys
+from . import buttons, folding, second_opinion, sla, surveys
 from .common import load, move, require
 from .context import Context, Word, concern_params
 from .lifecycle import Refused, Role
@@ -43,6 +43,7 @@ def report(ctx: Context, args: str) -> None:
     ctx.session.flush()
     folding.index(ctx.session, concern, analysis)
     sla.plan(ctx, concern, new=True)
+    second_opinion.request(ctx, concern)
     _record_source(ctx, concern, "report")
     if ctx.actor.home_grid_id is None:
         ctx.actor.home_grid_id = grid.id

@@ -19,7 +19,7 @@ from sqlalchemy.orm.exc import StaleDataError
 from storage import schedule
 from storage.models import ScheduledJob
 
-from . import cards, deliberation, digest, learning, ledger_job, notice, sla, surveys, weekly
+from . import cards, deliberation, digest, learning, ledger_job, notice, second_opinion, sla, surveys, weekly
 from .capabilities import TEXT_ONLY, Capabilities
 from .nlp.pipeline import Intake
 from .context import Context, Word
@@ -43,6 +43,7 @@ JOBS: dict[str, JobHandler] = {
     "sla_resolution": sla.resolution_job,
     "grid_notice": surveys.grid_notice_job,  # held notices of anonymous concerns, batched per grid
     "ledger": ledger_job.job,  # the Excel ledger asked for with /export
+    "llm_review": second_opinion.review_job,  # a large model's second opinion, asked before the tick
     "retrain": learning.retrain_job,  # intake retrained from corrections, asked for with /重新学习
 }
 

@@ -49,6 +49,9 @@ class Analysis:
 
 
 class Intake:
+    #: a large model's second opinion (``handlers.second_opinion.Judge``), when the community runs one
+    judge = None
+
     def __init__(self, normalizer: Normalizer, segmenter: Segmenter, classifier: Classifier, sizer: SizeHinter,
                  locator: Locator, concepts: Concepts | None = None, model: IntakeModel | None = None) -> None:
         self.normalizer, self.segmenter, self.classifier = normalizer, segmenter, classifier

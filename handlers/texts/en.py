@@ -25,7 +25,7 @@ JOBS = {
     "poll_close": "close a vote", "poll_reminder": "vote reminder", "survey_send": "send the survey",
     "survey_reminder": "survey reminder", "survey_close": "close the survey", "digest": "daily digest",
     "ledger": "build the ledger",
-    "retrain": "retrain intake",
+    "retrain": "retrain intake", "llm_review": "large-model review",
 }
 KINDS = {"proposal": "a proposal (提案)", "report": "a social-conditions report (社情民意)"}
 
@@ -208,6 +208,8 @@ TEXTS = {
     "retrain.queued": "🧠 Retraining intake from the members' {corrections} corrections (category, size); the coordinators will hear when it is done.",
     "retrain.done": "🧠 Intake retrained from {corrections} corrections: {after} of those reports are now read right (category and size), {before} before. New reports are read with it.",
     "refused.nothing_to_learn": "No member has corrected a category or size yet (/category, /size): there is nothing to learn from.",
+    "llm.recategorised": "🤖 Large-model review: #{number} is now {category} (was {before}). Why: {reason}\nIf that is wrong, send /category {number} <category>.",
+    "llm.urgent_alert": "🚨 Urgent #{number} [{category}] {grid} (large-model review)\n{summary}\nUrgent because: {reason}\nPlease act now; if it is not urgent, send /size {number} small.",
     "refused.no_model": "This version ships no intake model, so it cannot retrain.",
     "chart.caption": "📊 {period}: concerns per week and the three rates",
     "digest.head": "📊 Daily digest {date}{late}",

@@ -21,7 +21,7 @@ JOBS = {
     "notice_end": "公示结束", "review": "回头看提醒",
     "poll_close": "协商截止", "poll_reminder": "投票提醒", "survey_send": "发送满意度评价",
     "survey_reminder": "评价提醒", "survey_close": "评价结束", "digest": "每日汇总", "ledger": "生成台账",
-    "retrain": "重新学习分类",
+    "retrain": "重新学习分类", "llm_review": "大模型复核",
 }
 KINDS = {"proposal": "提案", "report": "社情民意"}
 
@@ -214,6 +214,8 @@ TEXTS = {
     "retrain.queued": "🧠 正在按成员的 {corrections} 条纠正（改分类、定级）重新学习，完成后告诉召集人。",
     "retrain.done": "🧠 分类已按 {corrections} 条纠正重新学习：这些报事现在分对（分类和大小）{after} 条，原来 {before} 条。之后的新报事按新学的来分。",
     "refused.nothing_to_learn": "还没有成员纠正过分类或大小（/分类、/定级），没有可学的。",
+    "llm.recategorised": "🤖 大模型复核：#{number} 分类由「{before}」改为「{category}」。理由：{reason}\n如不对，发 /分类 {number} 正确分类。",
+    "llm.urgent_alert": "🚨 急事 #{number}【{category}】{grid}（大模型复核）\n{summary}\n判为急事是因为：{reason}\n请尽快处理（急事速议）；如并不紧急，发 /定级 {number} 小事。",
     "refused.no_model": "这个版本没有带分类模型，无法重新学习。",
     "chart.caption": "📊 {period} 每周事项与三率",
     "digest.head": "📊 每日汇总 {date}{late}",
