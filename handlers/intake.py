@@ -33,7 +33,7 @@ def report(ctx: Context, args: str) -> None:
     _check_flood(ctx)
     duplicate = folding.find(ctx.session, grid.id, analysis)
     if duplicate is not None:
-        _fold(ctx, duplicate)
+        _fold(ctx, duplicate, body)
         return
     concern = Concern(text=body, category=analysis.category, size=analysis.size, state="reported", grid=grid,
                       location=analysis.place.display[:200], reporter=ctx.actor, anonymous=anonymous,
@@ -69,9 +69,18 @@ def report(ctx: Context, args: str) -> None:
             ctx.to_coordinators("size.urgent_alert", concern=concern, **params)
 
 
-def _fold(ctx: Context, concern: Concern) -> None:
-    """The report repeats an open concern: it becomes a support (附议), not a second concern."""
+def _fold(ctx: Context, concern: Concern, body: str) -> None:
+    """The report repeats an open concern: it becomes a support (附议), not a second concern.
+
+    Someone who already reported or supported it adds nobody; what they wrote is still kept
+    (the source message, and its words in the concern's thread), never dropped: "still broken,
+    worse now" is news, and if the fold was wrong a member reads it there and can act."""
     if concern.reporter_id == ctx.actor.id or queries.support_of(ctx.session, concern.id, ctx.actor.id):
+        _record_source(ctx, concern, "repeat")
+        if body.strip() and body.strip() != concern.text.strip():
+            ctx.session.add(Comment(concern_id=concern.id, person_id=ctx.actor.id, chat_id=ctx.chat.id,
+                                    text=body.strip(), position="", at=ctx.now))
+            ctx.audit(concern, "comment", position="", repeat=True)
         ctx.reply("report.again", concern=concern, private=ctx.discreet(concern), number=concern.id,
                   state=Word("state", concern.state))
         return

@@ -115,7 +115,7 @@ TEXTS = {
     "report.grid_notice": "📢 A resident reports #{number} [{category}]\n{summary}\nReply +1 or /support {number} to support.",
     "report.card": "🆕 New concern #{number} [{category} · {size}] {grid}\n{summary}\nPlace: {location}  Reporter: {reporter}\nClaim /claim {number}  Size /size {number} small|big|urgent",
     "support.folded": "👍 Someone already raised this: you now support #{number}; {count} people have raised it. You will get progress privately (/unfollow {number} to stop).",
-    "report.again": "📌 You already raised this (#{number}, {state}); we are on it and will tell you of progress.",
+    "report.again": "📌 You already raised this (#{number}, {state}); what you wrote now is kept with #{number}. We are on it and will tell you of progress.",
     "refused.media_only": "📷 Got your picture, but I cannot read pictures. Please say in words what and where, e.g. #报事 the light at building 3 is broken (with the picture if you like).",
     "refused.edit_too_late": "⚠️ #{number} is already {state_name}; editing your message no longer changes it. Reply to its card to add details.",
     "report.edited": "✏️ #{number} now follows your edited message [{category}]\n{summary}",

@@ -113,7 +113,7 @@ TEXTS = {
     "report.grid_notice": "📢 居民反映 #{number}【{category}】\n{summary}\n回复「+1」或 /support {number} 附议。",
     "report.card": "🆕 新报事 #{number}【{category}·{size}】{grid}\n{summary}\n地点：{location}　报事人：{reporter}\n接单 /claim {number}　定级 /size {number} 小事|大事|急事",
     "support.folded": "👍 这件事已有人反映：已附议 #{number}，现有 {count} 人反映。办理进展会私信告知您（/unfollow {number} 可取消）。",
-    "report.again": "📌 您已经反映过这件事（#{number}，{state}），我们在跟进，有进展会告诉您。",
+    "report.again": "📌 您已经反映过这件事（#{number}，{state}），这次说的已记在 #{number} 下，我们在跟进，有进展会告诉您。",
     "refused.media_only": "📷 收到图片啦，不过机器人看不懂图片。请用文字说明是什么事、在哪里，例如：#报事 3栋门口路灯坏了（图片可以一起发）。",
     "refused.edit_too_late": "⚠️ #{number} 已经{state_name}，修改原消息不会再更新事项。有补充请回复事项消息。",
     "report.edited": "✏️ 已按您修改后的内容更新 #{number}【{category}】\n{summary}",

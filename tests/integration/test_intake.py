@@ -18,7 +18,7 @@ from bot.replay import PLATFORM
 from handlers.clock import SimulatedClock
 from handlers.messages import Incoming
 from storage.models import (
-    AuditEntry, CategoryCorrection, Concern, ConcernKey, MessageLink, OutboxMessage, Person, SourceMessage, Support,
+    AuditEntry, CategoryCorrection, Comment, Concern, ConcernKey, MessageLink, OutboxMessage, Person, SourceMessage, Support,
 )
 from tests.conftest import EXAMPLE_CONFIG, START
 from tests.harness import Harness, texts_to
@@ -163,7 +163,7 @@ def test_a_stairwell_light_is_not_the_street_light_outside(h):
 # --- 3. repeating oneself -----------------------------------------------------------------------
 
 
-def test_reporter_or_supporter_repeating_is_told_so_and_nothing_is_added(h):
+def test_reporter_or_supporter_repeating_is_told_so_and_adds_no_one_but_loses_no_words(h):
     report(h, "grid-1", "wang", "#报事 3栋门口路灯坏了")
     report(h, "grid-1", "li", "#报事 三栋的路灯不亮了")
     sources = count(h, SourceMessage)
@@ -179,7 +179,12 @@ def test_reporter_or_supporter_repeating_is_told_so_and_nothing_is_added(h):
 
     assert count(h, Concern) == 1
     assert supporters(h, 1) == ["li"]
-    assert count(h, SourceMessage) == sources
+    # what they wrote is kept with #1: each message, and the new words in its thread
+    assert count(h, SourceMessage, SourceMessage.kind == "repeat") == 3
+    assert count(h, SourceMessage) == sources + 3
+    with h.app.sessions() as s:
+        thread = list(s.scalars(select(Comment.text).where(Comment.concern_id == 1).order_by(Comment.id)))
+    assert thread == ["3栋门口路灯还是坏的", "3号楼路灯怎么还不亮"]  # the exact repeat adds no comment
 
 
 # --- 4. finished concerns are not fold targets -----------------------------------------------
