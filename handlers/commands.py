@@ -66,6 +66,7 @@ class Command:
 
 _CONCERN_FIRST = re.compile(r"^\s*[#＃]([0-9０-９]{1,9})(?=\s|$)\s*(.*)$", re.DOTALL)
 _WORD_NUMBER = re.compile(r"^\s*(\S+?)\s*[#＃]?([0-9０-９]{1,9})\s*$")
+_REPORT_INSIDE = re.compile(r"(?:^|\s)[/／](?:report|报事|報事)(?:@\S+)?(?=\s|$)", re.IGNORECASE)
 _CHOICES = re.compile(r"^[0-9０-９]{1,2}(?:\s*[,，、]\s*[0-9０-９]{1,2})*$")
 
 
@@ -98,6 +99,10 @@ def parse(text: str, tags: tuple[str, ...], *, plain: bool = False) -> Command |
     body = strip_tag(text, tags)
     if body is not None:
         return Command("report", body, "tag")
+    inside = _REPORT_INSIDE.search(text)  # "歪柳树看着要倒 /report 赶紧拉绳子": a report all the same
+    if inside:
+        return Command("report", (text[:inside.start()].rstrip() + " " + text[inside.end():].lstrip()).strip(),
+                       "/report")
     return None
 
 

@@ -38,8 +38,19 @@ def test_tag_in_the_middle_of_the_message():
     assert command.args.split() == ["2号楼", "井盖丢了"]
 
 
+@pytest.mark.parametrize(("text", "body"), [
+    ("儿童乐园那棵歪柳树看着要倒 /report 赶紧拉根绳子围起来", "儿童乐园那棵歪柳树看着要倒 赶紧拉根绳子围起来"),
+    ("3栋电梯又坏了 /报事", "3栋电梯又坏了"),
+    ("樓下水管爆咗 ／報事", "樓下水管爆咗"),
+])
+def test_report_written_after_the_words_is_a_report_all_the_same(text, body):
+    assert parse(text, TAGS) == Command("report", body, "/report")
+
+
 @pytest.mark.parametrize("text", [
     "今天天气不错",
+    "看看/report的说明",       # not a word of its own
+    "发 /reporter 试试",       # another word
     "报事 路灯坏了",          # the word without its # is chatter
     "大家好，我是新搬来的",
     "12号楼 3栋 2026年",
