@@ -1,7 +1,10 @@
 """The problems a report names, from the editable table in ``handlers/data/concepts.toml``.
 
 A word ``A+B`` names the problem when both parts appear ("出口+堵": an exit blocked).
-The *main* problem is the one named first: "涨管理费…电梯也没改善" is about the fee.
+The *main* problem is the one named first: "涨管理费…电梯也没改善" is about the fee. Some
+entries name a thing or a spot rather than a fault (``objects``: 公厕, 电梯): "公厕又没水了" is
+about the water, so the main problem is the first fault named, then a ``secondary`` one (a
+smell, nobody answering), and the thing only when nothing else is.
 """
 from __future__ import annotations
 
@@ -11,15 +14,23 @@ from pathlib import Path
 
 
 class Concepts:
-    def __init__(self, table: dict[str, tuple[str, ...]]) -> None:
+    def __init__(self, table: dict[str, tuple[str, ...]], objects: frozenset[str] = frozenset(),
+                 secondary: frozenset[str] = frozenset()) -> None:
         self.table = table
+        self.objects = objects
+        self.secondary = secondary
+        self.estate_wide: frozenset[str] = frozenset()
 
     @classmethod
     def from_file(cls, path: Path | None = None) -> "Concepts":
         raw = (Path(path).read_text("utf-8") if path else
                resources.files("handlers").joinpath("data/concepts.toml").read_text("utf-8"))
-        table = tomllib.loads(raw).get("concepts", {})
-        return cls({name: tuple(w.lower() for w in words) for name, words in table.items()})
+        data = tomllib.loads(raw)
+        table = data.get("concepts", {})
+        concepts = cls({name: tuple(w.lower() for w in words) for name, words in table.items()},
+                       frozenset(data.get("objects", ())), frozenset(data.get("secondary", ())))
+        concepts.estate_wide = frozenset(data.get("estate_wide", ()))
+        return concepts
 
     @property
     def words(self) -> tuple[str, ...]:
@@ -41,4 +52,6 @@ class Concepts:
 
     def main(self, text: str) -> str | None:
         positions = self.positions(text)
-        return min(positions, key=lambda name: (positions[name], name)) if positions else None
+        faults = ({n: at for n, at in positions.items() if n not in self.objects and n not in self.secondary}
+                  or {n: at for n, at in positions.items() if n not in self.objects} or positions)
+        return min(faults, key=lambda name: (faults[name], name)) if faults else None

@@ -168,3 +168,25 @@ def test_compatible_is_symmetric(locate):
     for a in samples:
         for b in samples:
             assert compatible(a, b) == compatible(b, a), (a, b)
+
+
+# --- lettered buildings, lifts, named blocks, halves of an estate, lanes and house numbers -------
+
+
+@pytest.mark.parametrize("text, key", [
+    ("a栋电梯按钮", "bldg:a"), ("b座12楼", "bldg:b"), ("a梯电梯按了没反应", "lift:a"), ("2号梯停了", "lift:2"),
+    ("泰岭楼两部电梯", "block:泰岭楼"), ("北区整片都黑了", "area:北"), ("小区东院", "yard:东"),
+    ("德余里3支弄化粪池", "lane:3"), ("兴康新村9号底楼", "house:9"), ("c单元门口", "unit:c"),
+])
+def test_more_ways_of_naming_a_spot(locate, text, key):
+    assert key in keys(locate, text)
+
+
+def test_a_place_named_only_in_a_comparison_is_dropped(locate):
+    assert keys(locate, "9号院下水道冻住了 跟12号院那会儿一样") == {"bldg:9"}
+    assert "unit:2" not in keys(locate, "1单元暖气也不热 跟2单元不是一回事")
+
+
+@pytest.mark.parametrize("text", ["写字楼", "筒子楼", "楼梯", "电梯", "以后胡同口"])
+def test_common_words_are_not_named_blocks_or_streets(locate, text):
+    assert not {k for k in keys(locate, text) if k.startswith(("block:", "street:", "lift:"))}
