@@ -89,7 +89,7 @@ def bootstrap(config: AppConfig, *, clock: Clock | None = None, database_url: st
         digest.ensure_scheduled(session, config.settings, clock.now())
         sla.fill_missing_deadlines(session, config.settings)
         session.commit()
-    intake = intake.with_model(intake.model)  # this app's own: a retrained model changes only it
+    intake = intake.with_model()  # this app's own: a retrained model changes only it
     if config.intake_llm is not None:  # a second opinion from the community's large model
         from .llm import LlmClassifier
         intake.judge = LlmClassifier.from_environment(config.intake_llm, os.environ)

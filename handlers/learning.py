@@ -14,7 +14,6 @@ the size cues call urgent (doubt leans urgent, :mod:`handlers.nlp.blend`).
 """
 from __future__ import annotations
 
-import functools
 
 from sqlalchemy import exists, func, or_, select
 from sqlalchemy.orm import Session
@@ -33,7 +32,6 @@ KIND = "retrain"
 CORRECTION_WEIGHT = 3.0
 
 
-@functools.lru_cache(maxsize=1)
 def shipped() -> IntakeModel | None:
     """The model shipped in the package, with the examples it was trained on."""
     return IntakeModel.shipped()

@@ -12,6 +12,7 @@ present that pushed hardest towards the chosen label.
 """
 from __future__ import annotations
 
+import functools
 import gzip
 import json
 import math
@@ -117,6 +118,12 @@ class Example:
     source: str = ""
 
 
+@functools.lru_cache(maxsize=1)
+def _shipped() -> "IntakeModel | None":
+    path = resources.files("handlers").joinpath(DEFAULT_FILE)
+    return IntakeModel.from_bytes(path.read_bytes()) if path.is_file() else None
+
+
 @dataclass(frozen=True)
 class IntakeModel:
     """The category and size heads, how they are blended with the lexicons (``blend``), and
@@ -146,9 +153,9 @@ class IntakeModel:
 
     @classmethod
     def shipped(cls) -> "IntakeModel | None":
-        """The model that ships in the package (None if it has not been trained yet)."""
-        path = resources.files("handlers").joinpath(DEFAULT_FILE)
-        return cls.from_bytes(path.read_bytes()) if path.is_file() else None
+        """The model that ships in the package (None if it has not been trained yet), read once
+        per process: it only reads, so every intake may share it."""
+        return _shipped()
 
     @classmethod
     def from_file(cls, path: str | Path) -> "IntakeModel":

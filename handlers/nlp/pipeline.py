@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 import copy
+import threading
 from pathlib import Path
 
 from ..classify import Classifier
@@ -24,6 +25,7 @@ from .sizing import SizeHinter
 
 
 _BUILT: dict[tuple, "Intake"] = {}
+SHIPPED = "shipped"  # the model that ships in the package, read on first use
 
 
 def _frozen(value: object) -> object:
@@ -53,11 +55,11 @@ class Intake:
     judge = None
 
     def __init__(self, normalizer: Normalizer, segmenter: Segmenter, classifier: Classifier, sizer: SizeHinter,
-                 locator: Locator, concepts: Concepts | None = None, model: IntakeModel | None = None) -> None:
+                 locator: Locator, concepts: Concepts | None = None, model: IntakeModel | None | str = None) -> None:
         self.normalizer, self.segmenter, self.classifier = normalizer, segmenter, classifier
         self.sizer, self.locator = sizer, locator
         self.concepts = concepts or Concepts.from_file()
-        self.model = model
+        self._model: IntakeModel | None | str = model
 
     @classmethod
     def load(cls, **options) -> "Intake":
@@ -80,15 +82,28 @@ class Intake:
         locator = Locator(landmarks)
         place_words = [alias for names in locator.landmarks.values() for alias in names]
         concepts = Concepts.from_file(concepts_path)
-        chosen = (IntakeModel.shipped() if model is True else IntakeModel.from_file(model) if model else None)
+        chosen = SHIPPED if model is True else IntakeModel.from_file(model) if model else None
         return cls(Normalizer(tags), Segmenter((*words, *place_words, *concepts.words)), Classifier.from_file(lexicon),
                    SizeHinter.from_file(sizes), locator, concepts, chosen)
 
-    def with_model(self, model: IntakeModel | None) -> "Intake":
-        """The same parts (shared, not rebuilt) reading with another model: each app holds its
-        own, so a community's retrained model never leaks into another app in the process."""
+    @property
+    def model(self) -> IntakeModel | None:
+        """The model it reads with; the shipped one is read from the package on first use
+        (≈0.1 s, once per process), not when the intake is built."""
+        if self._model is SHIPPED:
+            self._model = IntakeModel.shipped()
+        return self._model  # type: ignore[return-value]
+
+    @model.setter
+    def model(self, value: IntakeModel | None) -> None:
+        self._model = value
+
+    def with_model(self, model: IntakeModel | None | str = SHIPPED) -> "Intake":
+        """The same parts (shared, not rebuilt) reading with another model (by default the one
+        this reads with): each app holds its own, so a community's retrained model never leaks
+        into another app in the process."""
         other = copy.copy(self)
-        other.model = model
+        other._model = self._model if model is SHIPPED else model
         return other
 
     def features(self, text: str) -> frozenset[str]:
@@ -101,12 +116,15 @@ class Intake:
         return self.segmenter.ready
 
     def prepare(self) -> None:
-        """Load jieba now (≈1–2 s once per process), so the first report does not wait for it."""
+        """Load jieba and the model now (≈1–2 s once per process), so the first report does not wait."""
         self.segmenter.load()
+        self.model
 
     def warm(self):
         """``prepare`` in a background thread; returns the thread."""
-        return self.segmenter.warm()
+        thread = threading.Thread(target=self.prepare, name="intake-load", daemon=True)
+        thread.start()
+        return thread
 
     @property
     def categories(self) -> tuple[str, ...]:
