@@ -220,3 +220,16 @@ def test_intake_quality_on_the_dev_corpus(capsys, monkeypatch):
     assert result["urgent_recall"] >= 0.95
     assert result["duplicates"]["f1"] >= 0.90
     assert result["duplicates"]["precision"] >= 0.95
+
+
+def test_intake_eval_says_when_the_model_was_trained_on_the_part(capsys, monkeypatch, tmp_path):
+    """Figures of a part the shipped model learnt from measure nothing, and the output says so."""
+    shipped = Path(__file__).resolve().parents[1] / "data/intake/dev/slice-1.jsonl"
+    part = tmp_path / "dev"
+    part.mkdir()
+    (part / "slice-1.jsonl").write_text("\n".join(shipped.read_text("utf-8").splitlines()[:3]) + "\n", "utf-8")
+    rc, out, err = run(capsys, monkeypatch, ["intake-eval", str(part), "--config", CONFIG])
+    assert rc == 0, err
+    assert "trained on 1 of these files" in out.splitlines()[1]
+    rc, out, _ = run(capsys, monkeypatch, ["intake-eval", str(write_corpus(tmp_path / "fresh.jsonl")), "--config", CONFIG])
+    assert "trained on" not in out
