@@ -1,6 +1,9 @@
 """The shims in bot/wechat/compat.py were written for exact versions: a different install fails here."""
 import importlib.metadata
-import os
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
 
 import pytest
 
@@ -42,12 +45,22 @@ def test_a_different_version_is_named_with_what_was_expected():
     assert "urllib3" not in message and "pip install" in message
 
 
-@pytest.mark.asyncio
-async def test_wechaty_imports_with_the_shims_and_keeps_its_files_in_the_given_folder(wechaty_cache):
-    wechaty = compat.load(wechaty_cache)
-    assert os.environ["CACHE_DIR"] == str(wechaty_cache.resolve())
-    from wechaty.schema import WechatySchedulerOptions
-    assert WechatySchedulerOptions.job_store.startswith(f"sqlite:///{wechaty_cache.resolve()}")
-    from wechaty_puppet import Puppet
-    options = compat.options(Puppet())
-    assert options.port == 0 and options.puppet_options is not wechaty.WechatyOptions.puppet_options
+def test_wechaty_imports_with_the_shims_and_keeps_its_files_in_the_given_folder(tmp_path):
+    """In a process of its own: wechaty's CACHE_DIR is fixed by the first load in a process,
+    and another test in this worker (the playground's WeChat view) may have loaded it."""
+    cache = tmp_path / "wechaty-cache"
+    script = textwrap.dedent(f"""
+        import os
+        from bot.wechat import compat
+        wechaty = compat.load({str(cache)!r})
+        assert os.environ["CACHE_DIR"] == {str(cache.resolve())!r}, os.environ["CACHE_DIR"]
+        from wechaty.schema import WechatySchedulerOptions
+        assert WechatySchedulerOptions.job_store.startswith("sqlite:///" + {str(cache.resolve())!r})
+        from wechaty_puppet import Puppet
+        options = compat.options(Puppet())
+        assert options.port == 0 and options.puppet_options is not wechaty.WechatyOptions.puppet_options
+        print("ok")
+    """)
+    proc = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=120,
+                          cwd=Path(__file__).resolve().parents[2])
+    assert proc.returncode == 0 and proc.stdout.strip().endswith("ok"), proc.stderr[-2000:]
