@@ -30,6 +30,7 @@ from .prepare import Prepared, prepare
 
 log = logging.getLogger(__name__)
 EXPECTED = (RetryLater, Unreachable, Rejected, Moved)
+GIVE_UP_AFTER = 20  # failed rounds in a row after which an --until-idle worker stops
 
 
 class DeliveryCore:
@@ -50,12 +51,18 @@ class DeliveryCore:
     async def run(self, *, until_idle: bool = False) -> int:
         """Send until cancelled or stopped (or, with ``until_idle``, until nothing is due and
         nothing this core put off or back is still to come)."""
+        failures = 0
         while not self._stopping:
             try:
                 handled = await self.drain_once()
+                failures = 0
             except Exception:  # the database went away for a moment, say: log, wait, go on
                 log.exception("delivery of %s messages failed; retrying", self.transport.platform)
-                handled = 0
+                failures += 1
+                if until_idle and failures >= GIVE_UP_AFTER:
+                    break  # a worker told to finish does not wait forever for a database that is gone
+                await asyncio.sleep(min(self.idle, 0.5))
+                continue  # not idle: what failed is still to send (an --until-idle worker must not stop)
             if handled or self._stopping:
                 continue
             if until_idle and self._awaited() is None:
@@ -137,15 +144,19 @@ class DeliveryCore:
     def _record(self, row: OutboxMessage, prepared: Prepared, now: datetime, receipt: Receipt | None,
                 error: BaseException | None) -> int:
         with self.sessions() as session:
-            if isinstance(error, RetryLater) and error.throttled:
+            throttled = isinstance(error, RetryLater) and error.throttled
+            if throttled:
                 self.throttled += 1
                 log.warning("outbox %s: the platform said too many requests; again in %ss", row.id, error.seconds)
                 if self.pacer is not None:
                     locks.begin(session)
-                    self.pacer.refused(session, prepared.delivery.target, error.seconds)
                 self._remember(now + timedelta(seconds=error.seconds))
             delivered = record(session, row, prepared.chat_id, now, receipt, error, person_id=prepared.person_id,
                                language=self.language)
+            if throttled and self.pacer is not None:
+                # after the outbox rows, as in _prepare: every sender locks rows before pacing keys
+                # (the other order deadlocked against a sender booking a slot for the same chat)
+                self.pacer.refused(session, prepared.delivery.target, error.seconds)
             session.commit()
             return delivered
 
