@@ -53,6 +53,7 @@ def run_due(sessions: sessionmaker[Session], settings: Settings, intake: Intake,
     """Run every job due at ``now`` (up to ``limit``), oldest first; return how many ran."""
     with sessions() as session:  # a digest that failed yesterday must not stop today's
         digest.ensure_scheduled(session, settings, now)
+        learning.ensure_nightly(session, settings, now)
         session.commit()
     ran = 0
     while ran < limit:

@@ -1,8 +1,9 @@
 """Intake that learns from the community's corrections.
 
 Every ``/分类`` correction and every ``/定级`` a member gives is the community saying what a
-report really was. ``/重新学习`` (coordinators) schedules a ``retrain`` job due at once; the
-ticker runs it outside the chat command: the shipped model's examples plus each corrected
+report really was. ``/重新学习`` (coordinators) schedules a ``retrain`` job due at once, and
+one is on the schedule every night at 03:00 (it does nothing when no member has corrected
+anything since the last retraining); the ticker runs it outside the chat command: the shipped model's examples plus each corrected
 concern (its text, its category and size as they stand now, weighted ``CORRECTION_WEIGHT``:
 the community's own word counts more than a stranger's example) train new heads, stored in
 ``trained_models``. The coordinators are told how many of the corrected reports the new
@@ -15,11 +16,13 @@ the size cues call urgent (doubt leans urgent, :mod:`handlers.nlp.blend`).
 from __future__ import annotations
 
 
+from datetime import datetime, time, timedelta
+
 from sqlalchemy import exists, func, or_, select
 from sqlalchemy.orm import Session
 
 from storage import schedule
-from storage.models import CategoryCorrection, Concern, ScheduledJob, TrainedModel
+from storage.models import AuditEntry, CategoryCorrection, Concern, ScheduledJob, TrainedModel
 
 from .context import Context
 from .lifecycle import Refused, Role
@@ -27,9 +30,11 @@ from .nlp import blend
 from .nlp.model import Example, IntakeModel
 from .nlp.training import fit
 from .common import require_role
+from .settings import Settings
 
 KIND = "retrain"
 CORRECTION_WEIGHT = 3.0
+NIGHTLY = time(3, 0)
 
 
 def shipped() -> IntakeModel | None:
@@ -60,6 +65,24 @@ def retrain(ctx: Context, args: str) -> None:
     ctx.reply("retrain.queued", corrections=count)
 
 
+def ensure_nightly(session: Session, settings: Settings, now: datetime) -> None:
+    """Make sure the next night's retraining is on the schedule (idempotent)."""
+    local = now.astimezone(settings.zone)
+    at = local.replace(hour=NIGHTLY.hour, minute=NIGHTLY.minute, second=0, microsecond=0)
+    if at <= local:
+        at = (local + timedelta(days=1)).replace(hour=NIGHTLY.hour, minute=NIGHTLY.minute, second=0, microsecond=0)
+    schedule.schedule(session, kind=KIND, due_at=at, dedupe_key=f"{KIND}:nightly:{at.date().isoformat()}", now=now,
+                      payload={"nightly": True})
+
+
+def _news(session: Session) -> bool:
+    """Whether a member corrected a category or a size since the newest retraining."""
+    last = session.scalar(select(func.max(TrainedModel.trained_at)))
+    said = session.scalar(select(func.max(AuditEntry.at)).where(
+        AuditEntry.action.in_(("category", "size")), AuditEntry.actor_id.is_not(None)))
+    return said is not None and (last is None or said > last)
+
+
 def _right(intake, model: IntakeModel | None, examples: list[Example]) -> int:
     reader = intake.with_model(model)
     return sum(a.category == e.category and a.size == e.size
@@ -71,7 +94,11 @@ def retrain_job(ctx: Context, job: ScheduledJob) -> str:
     base = shipped()
     if base is None:
         return "no shipped model"
+    if (job.payload or {}).get("nightly") and not _news(ctx.session):
+        return "nothing new since the last retraining"
     community = corrections(ctx.session)
+    if not community:
+        return "no corrections"
     examples = [*base.examples, *community]
     intake = ctx.intake
     texts = [intake.normalizer(e.text) for e in examples]

@@ -115,3 +115,22 @@ def test_a_size_given_by_a_member_teaches_urgency(h):
     h.say("coordinators", "ma", "/重新学习")
     h.advance(timedelta(minutes=1))
     assert h.app.intake.analyse(probe).size == "urgent"
+
+
+def test_the_night_retrains_when_members_corrected_something_and_not_otherwise(h):
+    numbers = report_all(h, ["#报事 " + t for t in TAUGHT])
+    for n in numbers:
+        if category_of(h, n) != "物业服务":
+            h.say("committee", "liu", f"/分类 {n} 物业服务")
+    assert h.app.intake.analyse(NEW[0]).category != "物业服务"
+    # the nights come (03:00; the ticker puts the next one on the schedule as it goes):
+    # retrained once without anyone asking, the coordinators told
+    night = h.advance(timedelta(days=2))
+    told = [t for t in texts_to(night, "coordinators") if "重新学习" in t]
+    assert len(told) == 1, texts_to(night, "coordinators")
+    assert h.app.intake.analyse(NEW[0]).category == "物业服务"
+    # the next night nothing new was corrected: no retraining, nothing said
+    night = h.advance(timedelta(days=1))
+    assert not [t for t in texts_to(night, "coordinators") if "重新学习" in t]
+    with h.app.sessions() as s:
+        assert s.scalar(select(func.count()).select_from(TrainedModel)) == 1
