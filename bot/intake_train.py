@@ -23,7 +23,7 @@ from pathlib import Path
 from handlers.nlp import blend as blending
 from handlers.nlp.model import DEFAULT_FILE, Example, IntakeModel
 from handlers.nlp.pipeline import Intake
-from handlers.nlp.training import cross_validate, fit
+from handlers.nlp.training import cross_validate, fit, read as read_examples
 
 UNSURE = (0.3, 0.4, 0.5)  # below 0.3 the model is near its prior (the commonest category's share)
 URGENT_THRESHOLDS = (0.5, 0.4, 0.3, 0.25, 0.2, 0.15, 0.12, 0.1, 0.08, 0.06, 0.05, 0.04, 0.03, 0.02)
@@ -46,17 +46,10 @@ def corpus_examples(paths: list[Path]) -> list[Example]:
     return examples
 
 
-def _read(intake: Intake, examples: list[Example]) -> tuple[list[str], list[dict], list[dict]]:
-    """Each example's normalised text, text features and lexicon features."""
-    texts = [intake.normalizer(e.text) for e in examples]
-    return (texts, [intake.features(t) for t in texts],
-            [blending.lexicon_of(intake.classifier, t)[1] for t in texts])
-
-
 def choose_blend(intake: Intake, examples: list[Example], *, urgent_recall: float = 1.0,
                  max_false_alarms: float = 0.05) -> tuple[dict, list[str]]:
     """The blend settings chosen on cross-validated readings, and a report of the choice."""
-    texts, feats, cues = _read(intake, examples)
+    texts, feats, cues = read_examples(intake, examples)
     folds = cross_validate(examples, feats, cues, intake.categories)
     held = [IntakeModel(*folds[e.source]) for e in examples]
 
@@ -103,7 +96,7 @@ def _share(categories: list[str], examples: list[Example]) -> float:
 
 def train(intake: Intake, examples: list[Example], settings: dict, about: dict) -> IntakeModel:
     """Heads trained on every example, with the given blend settings."""
-    _, feats, cues = _read(intake, examples)
+    _, feats, cues = read_examples(intake, examples)
     category, size = fit(examples, feats, cues, intake.categories)
     return IntakeModel(category, size, settings, tuple(examples), about)
 

@@ -26,9 +26,8 @@ from storage.models import AuditEntry, CategoryCorrection, Concern, ScheduledJob
 
 from .context import Context
 from .lifecycle import Refused, Role
-from .nlp import blend
 from .nlp.model import Example, IntakeModel
-from .nlp.training import fit
+from .nlp.training import fit, read
 from .common import require_role
 from .settings import Settings
 
@@ -42,19 +41,22 @@ def shipped() -> IntakeModel | None:
     return IntakeModel.shipped()
 
 
+def _corrected():
+    """Concerns a member re-categorised or sized."""
+    return or_(exists().where(CategoryCorrection.concern_id == Concern.id), Concern.size_confirmed.is_(True))
+
+
 def corrections(session: Session) -> list[Example]:
     """Each concern a member re-categorised or sized, as it stands now (the last word counts)."""
-    corrected = exists().where(CategoryCorrection.concern_id == Concern.id)
     rows = session.execute(select(Concern.text, Concern.category, Concern.size)
-                           .where(or_(corrected, Concern.size_confirmed.is_(True))).order_by(Concern.id))
+                           .where(_corrected()).order_by(Concern.id))
     return [Example(text, category, size, CORRECTION_WEIGHT, "community") for text, category, size in rows]
 
 
 def retrain(ctx: Context, args: str) -> None:
     """/重新学习 — coordinators: retrain intake from the members' corrections."""
     require_role(ctx, Role.COORDINATOR, "retrain")
-    count = ctx.session.scalar(select(func.count()).select_from(Concern).where(or_(
-        exists().where(CategoryCorrection.concern_id == Concern.id), Concern.size_confirmed.is_(True))))
+    count = ctx.session.scalar(select(func.count()).select_from(Concern).where(_corrected()))
     if not count:
         raise Refused("refused.nothing_to_learn")
     if shipped() is None:
@@ -101,9 +103,7 @@ def retrain_job(ctx: Context, job: ScheduledJob) -> str:
         return "no corrections"
     examples = [*base.examples, *community]
     intake = ctx.intake
-    texts = [intake.normalizer(e.text) for e in examples]
-    feats = [intake.features(t) for t in texts]
-    cues = [blend.lexicon_of(intake.classifier, t)[1] for t in texts]
+    _, feats, cues = read(intake, examples)
     category, size = fit(examples, feats, cues, intake.categories)
     model = IntakeModel(category, size, base.blend, (), {**base.about, "corrections": len(community)})
     before = _right(intake, intake.model, community)

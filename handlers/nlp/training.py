@@ -61,6 +61,14 @@ def fit(examples: Sequence[Example], text_feats: Sequence[Features], lexicon_fea
     return category, size
 
 
+def read(intake, examples: Sequence[Example]) -> tuple[list[str], list[Features], list[Features]]:
+    """Each example's normalised text, text features and lexicon features, as ``intake`` reads them."""
+    from .blend import lexicon_of
+
+    texts = [intake.normalizer(e.text) for e in examples]
+    return texts, [intake.features(t) for t in texts], [lexicon_of(intake.classifier, t)[1] for t in texts]
+
+
 def cross_validate(examples: Sequence[Example], text_feats: Sequence[Features], lexicon_feats: Sequence[Features],
                    categories: Sequence[str], **options) -> dict[str, tuple[Head, Head]]:
     """Per group (``Example.source``: a corpus file), the heads trained on all the other groups:

@@ -120,3 +120,22 @@ def test_the_training_command_refuses_the_test_part(capsys):
         main(["intake-train", str(ROOT / "tests/data/intake/test"), "--output", "/dev/null"])
     assert "test part is for measuring only" in str(stopped.value)
 
+
+
+def test_the_training_command_writes_a_model_that_reads_reports(capsys, tmp_path):
+    """Two small files from the development part (each its own writer): cross-validated, trained,
+    written, and the file reads reports with the blend it chose."""
+    part = tmp_path / "dev"
+    part.mkdir()
+    for name in ("slice-1", "slice-2"):
+        lines = (ROOT / f"tests/data/intake/dev/{name}.jsonl").read_text("utf-8").splitlines()[:40]
+        (part / f"{name}.jsonl").write_text("\n".join(lines) + "\n", "utf-8")
+    out = tmp_path / "model.json.gz"
+    assert main(["intake-train", str(part), "--output", str(out)]) == 0
+    printed = capsys.readouterr().out
+    assert "held-out category accuracy" in printed and "chosen: unsure below" in printed
+    model = IntakeModel.from_file(out)
+    assert len(model.examples) == 80 and {e.source for e in model.examples} == {"dev/slice-1", "dev/slice-2"}
+    assert 0.0 < model.blend["urgent_threshold"] <= 0.5
+    intake = Intake.build(tags=("#报事",), model=out)
+    assert intake.analyse("#报事 3栋门口路灯坏了").category in intake.categories
