@@ -211,6 +211,8 @@ def test_a_concern_from_report_to_survey_in_the_browser(server, browser):
     # time passes the deadline: the poll closes and the committee hears the result
     clock = me.find("#clock").text
     for _ in range(3):
+        # the page disables its buttons while the server works (a click then does nothing)
+        me.until(lambda: me.find("#time-hour").is_enabled(), "the page ready for the next hour")
         me.find("#time-hour").click()
         me.until(lambda: me.find("#clock").text != clock, "the clock moved")
         clock = me.find("#clock").text
@@ -224,6 +226,7 @@ def test_a_concern_from_report_to_survey_in_the_browser(server, browser):
     me.say("committee", "/decide 1 联系电工更换灯泡")
     me.say("committee", "/resolve 1 3栋门口路灯已更换")
     me.until(lambda: "已办结" in me.chat_text("grid-1"), "the grid told of the resolution")
+    me.until(lambda: me.find("#time-day").is_enabled(), "the page ready for the next day")
     me.find("#time-day").click()
     me.be("wang")
     me.until(lambda: "您满意吗" in me.chat_text("private"), "the survey in 王阿姨's private chat")
