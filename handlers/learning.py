@@ -3,8 +3,8 @@
 Every ``/分类`` correction and every ``/定级`` a member gives is the community saying what a
 report really was. ``/重新学习`` (coordinators) schedules a ``retrain`` job due at once, and
 one is on the schedule every night at 03:00 (it does nothing when no member has corrected
-anything since the last retraining); the ticker runs it outside the chat command: the shipped model's examples plus each corrected
-concern (its text, its category and size as they stand now, weighted ``CORRECTION_WEIGHT``:
+anything since the last retraining). The ticker runs it outside the chat command: the
+shipped model's examples plus each corrected concern (its text, its category and size as they stand now, weighted ``CORRECTION_WEIGHT``:
 the community's own word counts more than a stranger's example) train new heads, stored in
 ``trained_models``. The coordinators are told how many of the corrected reports the new
 model now reads right, and every process reads the next reports with the newest model
@@ -14,7 +14,6 @@ A correction can make a kind of report urgent; it cannot take urgency away from 
 the size cues call urgent (doubt leans urgent, :mod:`handlers.nlp.blend`).
 """
 from __future__ import annotations
-
 
 from datetime import datetime, time, timedelta
 
@@ -36,11 +35,6 @@ CORRECTION_WEIGHT = 3.0
 NIGHTLY = time(3, 0)
 
 
-def shipped() -> IntakeModel | None:
-    """The model shipped in the package, with the examples it was trained on."""
-    return IntakeModel.shipped()
-
-
 def _corrected():
     """Concerns a member re-categorised or sized."""
     return or_(exists().where(CategoryCorrection.concern_id == Concern.id), Concern.size_confirmed.is_(True))
@@ -59,7 +53,7 @@ def retrain(ctx: Context, args: str) -> None:
     count = ctx.session.scalar(select(func.count()).select_from(Concern).where(_corrected()))
     if not count:
         raise Refused("refused.nothing_to_learn")
-    if shipped() is None:
+    if IntakeModel.shipped() is None:
         raise Refused("refused.no_model")
     assert ctx.actor is not None
     schedule.schedule(ctx.session, kind=KIND, due_at=ctx.now, dedupe_key=f"{KIND}:{ctx.now.isoformat()}",
@@ -93,7 +87,7 @@ def _right(intake, model: IntakeModel | None, examples: list[Example]) -> int:
 
 def retrain_job(ctx: Context, job: ScheduledJob) -> str:
     """Train on the shipped examples plus the corrections, store the model, tell the coordinators."""
-    base = shipped()
+    base = IntakeModel.shipped()  # with the examples it was trained on
     if base is None:
         return "no shipped model"
     if (job.payload or {}).get("nightly") and not _news(ctx.session):

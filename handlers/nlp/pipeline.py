@@ -9,16 +9,16 @@ once it has retrained from its members' corrections (``with_model``).
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
 import copy
 import threading
+from dataclasses import dataclass
 from pathlib import Path
 
 from ..classify import Classifier
 from . import blend
 from .concepts import Concepts
 from .location import Locator, Place
-from .model import IntakeModel, features
+from .model import Features, IntakeModel, features
 from .normalize import Normalizer
 from .segment import Segmenter
 from .sizing import SizeHinter
@@ -26,6 +26,7 @@ from .sizing import SizeHinter
 
 _BUILT: dict[tuple, "Intake"] = {}
 SHIPPED = "shipped"  # the model that ships in the package, read on first use
+_SAME = object()  # with_model(): keep the model this intake reads with
 
 
 def _frozen(value: object) -> object:
@@ -98,15 +99,16 @@ class Intake:
     def model(self, value: IntakeModel | None) -> None:
         self._model = value
 
-    def with_model(self, model: IntakeModel | None | str = SHIPPED) -> "Intake":
+    def with_model(self, model: IntakeModel | None | object = _SAME) -> "Intake":
         """The same parts (shared, not rebuilt) reading with another model (by default the one
         this reads with): each app holds its own, so a community's retrained model never leaks
         into another app in the process."""
         other = copy.copy(self)
-        other._model = self._model if model is SHIPPED else model
+        if model is not _SAME:
+            other._model = model
         return other
 
-    def features(self, text: str) -> frozenset[str]:
+    def features(self, text: str) -> Features:
         """The model's features of a normalised text."""
         return features(text, self.segmenter.tokens(text))
 
