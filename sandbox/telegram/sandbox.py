@@ -62,6 +62,7 @@ class BotApiSandbox(InjectMixin):
         self.faults = Faults(self.spec.canonical)
         self.files = FileStore()
         self.errors: list[str] = []
+        self.disconnects = 0  # requests whose client hung up before the sandbox had read them
         self.calls: list[Call] = []
         self.polls: dict[str, dict] = {}
         self.callback_answers: list[dict] = []

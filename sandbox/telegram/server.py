@@ -73,7 +73,11 @@ async def _run(sb, request: web.Request, method: str | None, name: str, call: Ca
     """(HTTP status, envelope, fault); envelope None means: drop the connection."""
     fault = None
     try:
-        raw, is_json = await read_params(request)
+        try:
+            raw, is_json = await read_params(request)
+        except ConnectionResetError:  # the client went away mid-request (a bot killed mid-send): its doing
+            sb.disconnects += 1
+            return 0, None, fault
         call.params = raw
         if method is None:
             raise Violation(f"unknown method {name!r} (not in {sb.spec.version})")

@@ -364,3 +364,31 @@ async def test_privacy_mode_filters_group_messages():
             sb.user_says(GROUP, ANN, "问一下 @shangliang_bot")
             assert [u.message.text for u in await bot.get_updates()] == ["/help", "问一下 @shangliang_bot"]
         assert sb.errors == []
+
+
+async def test_a_client_hanging_up_mid_request_is_no_sandbox_error():
+    """A bot killed while it sends (the crash tests SIGKILL one) leaves a half-read request:
+    the sandbox notes the hang-up; its own errors stay for its own bugs."""
+    import asyncio
+    from urllib.parse import urlsplit
+
+    from sandbox.telegram import BotApiSandbox
+
+    sb = BotApiSandbox()
+    await sb.start()
+    try:
+        url = urlsplit(sb.url)
+        reader, writer = await asyncio.open_connection(url.hostname, url.port)
+        writer.write((f"POST /bot{sb.token}/sendMessage HTTP/1.1\r\nHost: x\r\n"
+                      "Content-Type: application/x-www-form-urlencoded\r\nContent-Length: 500\r\n\r\n"
+                      "chat_id=1&text=half").encode())
+        await writer.drain()
+        await asyncio.sleep(0.2)
+        writer.transport.abort()  # gone, as a killed process is
+        for _ in range(50):
+            if sb.disconnects:
+                break
+            await asyncio.sleep(0.05)
+        assert sb.disconnects == 1 and sb.errors == []
+    finally:
+        await sb.stop()
